@@ -1,0 +1,49 @@
+"""The one place where the concrete parts are built from the config and wired together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.app import GridBot
+from bot.casework import build_commands
+from bot.config import Config
+from bot.delivery import Delivery
+from bot.intake import Intake, staff_speak_freely
+from bot.pipeline import Pipeline, skip_non_text
+from bot.ports import Classifier
+from classifiers import KeywordClassifier
+from storage import SqlStore, make_engine, migrate
+
+
+def open_store(url: str) -> SqlStore:
+    """Open the database at `url`, bringing its schema up to date.
+
+    Raises:
+        storage.DatabaseError: it cannot be reached or migrated.
+    """
+    engine = make_engine(url)
+    migrate(engine)
+    return SqlStore(engine)
+
+
+def build_bot(
+    config: Config,
+    *,
+    database_url: str | None = None,
+    classifier: Classifier | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> GridBot:
+    """Build the bot the config describes (`database_url` overrides the config's)."""
+    store = open_store(database_url or config.database.url)
+    commands = build_commands()
+    stages = (
+        skip_non_text,
+        commands.parse,
+        commands.authorize,
+        commands.run,
+        staff_speak_freely,
+        Intake(classifier or KeywordClassifier()),
+    )
+    pipeline = Pipeline(config, store, stages, clock=clock)
+    return GridBot(config=config, store=store, pipeline=pipeline, delivery=Delivery(store, clock))

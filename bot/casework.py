@@ -1,0 +1,109 @@
+"""The commands that work a grid's tickets from the chat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.commands import (
+    EVERYONE,
+    STAFF,
+    CommandError,
+    CommandSet,
+    UsageError,
+    grid_ticket,
+    split_ticket_args,
+)
+from bot.domain import ROLE_WORDS, STATE_WORDS, TRIAGE_WORDS, Ticket, TicketState, Triage
+from bot.messages import Mention
+from bot.pipeline import Context
+
+PRIVATE_SUMMARY = "（私事，详情只告诉当事人）"
+
+
+def age(since: datetime, now: datetime) -> str:
+    """How long ago, in the words a gridworker would use."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes}分钟前" if minutes else "刚刚"
+    if minutes < 24 * 60:
+        return f"{minutes // 60}小时前"
+    return f"{minutes // (24 * 60)}天前"
+
+
+def list_line(ctx: Context, ticket: Ticket) -> str:
+    """One ticket in a group list; a private matter shows its number only."""
+    summary = PRIVATE_SUMMARY if ticket.triage is Triage.PRIVATE else ticket.summary
+    mark = ctx.grid.templates.urgent_mark if ticket.urgent else ""
+    return ctx.grid.templates.list_item.format(
+        ticket=ticket.label,
+        triage_word=TRIAGE_WORDS[ticket.triage],
+        state_word=STATE_WORDS[ticket.state],
+        summary=mark + summary,
+        age=age(ticket.created_at, ctx.message.time),
+    )
+
+
+def build_commands() -> CommandSet:
+    """The command set of a grid group."""
+    commands = CommandSet()
+
+    @commands.command(
+        "help", "帮助", roles=EVERYONE, usage="/help", summary="看看我能做什么、您可以用哪些命令"
+    )
+    def show_help(ctx: Context, args: str) -> None:
+        lines = [ctx.grid.templates.help_header.format(role_word=ROLE_WORDS[ctx.role])]
+        for command in commands.visible_to(ctx.role):
+            alias = f"（/{command.aliases[0]}）" if command.aliases else ""
+            lines.append(f"{command.usage}{alias}：{command.summary}")
+        ctx.reply("\n".join(lines))
+
+    @commands.command("list", "在办", roles=STAFF, usage="/list", summary="查看本网格在办的工单")
+    def list_open(ctx: Context, args: str) -> None:
+        if args:
+            raise UsageError("/list 目前不带参数。")
+        tickets = ctx.tx.list_tickets(
+            street=ctx.street, grid_id=ctx.grid.id, states=[TicketState.OPEN]
+        )
+        templates = ctx.grid.templates
+        if not tickets:
+            ctx.reply(templates.list_empty.format(grid=ctx.grid.name))
+            return
+        lines = [templates.list_header.format(grid=ctx.grid.name, count=len(tickets))]
+        lines += [list_line(ctx, t) for t in tickets]
+        ctx.reply("\n".join(lines))
+
+    @commands.command(
+        "done",
+        "办结",
+        roles=STAFF,
+        usage="/done 工单号 处理结果",
+        example="/done 12 楼道杂物已清理",
+        summary="办结工单，写明怎么解决的，报告人会收到通知",
+    )
+    def resolve(ctx: Context, args: str) -> None:
+        number, result = split_ticket_args(args)
+        if not number:
+            raise UsageError("请写上工单号和处理结果。")
+        ticket = grid_ticket(ctx, number)
+        if not result:
+            raise UsageError("请写上处理结果，报告人会看到。")
+        if ticket.state is not TicketState.OPEN:
+            raise CommandError(f"工单 {ticket.label} {STATE_WORDS[ticket.state]}，不用再办结。")
+        ticket = ctx.tx.change_state(
+            ticket.id,
+            to=TicketState.RESOLVED,
+            actor_id=ctx.message.sender_id,
+            actor_name=ctx.message.sender_name,
+            action="resolved",
+            note=result,
+            at=ctx.message.time,
+        )
+        ctx.ticket_id = ticket.id
+        ctx.reply(
+            ctx.grid.templates.done.format(
+                ticket=ticket.label, worker=ctx.message.sender_name, result=result
+            ),
+            mentions=[Mention(r.user_id, r.name) for r in ticket.reporters],
+        )
+
+    return commands

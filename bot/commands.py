@@ -1,0 +1,176 @@
+"""Slash commands: declared once with their roles, Chinese alias, usage and help line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.domain import ROLE_WORDS, Role, Ticket
+from bot.pipeline import Context
+
+EVERYONE = frozenset(Role)
+STAFF = frozenset({Role.GRIDWORKER, Role.LEADER, Role.ADMIN})
+
+# "/done", full-width "／done", and Telegram's "/done@gridbot" all name the same command.
+_COMMAND = re.compile(r"^[/／](?P<word>[^\s@/／]+)(?:@\S+)?(?:\s+(?P<args>.*))?$", re.DOTALL)
+_TICKET_NUMBER = re.compile(r"^[#＃]?(\d{1,9})号?$")
+_TICKET_THEN_TEXT = re.compile(r"^([#＃]?\d{1,9}号?)[\s,，:：;；]*(.*)$", re.DOTALL)
+
+
+class CommandError(Exception):
+    """A command cannot be carried out; the message tells the user what to do instead."""
+
+
+class UsageError(CommandError):
+    """A command's arguments are malformed; the reply shows its usage."""
+
+
+Handler = Callable[[Context, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A declared slash command."""
+
+    name: str
+    aliases: tuple[str, ...]
+    roles: frozenset[Role]
+    usage: str
+    example: str
+    summary: str
+    handler: Handler
+
+    @property
+    def usage_line(self) -> str:
+        """One line that shows how to type the command."""
+        return f"用法：{self.usage}，例如 {self.example}"
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """A command found in a message, with its raw argument text."""
+
+    command: Command
+    args: str
+
+
+class CommandSet:
+    """The commands the bot understands, and the three pipeline stages that run them."""
+
+    def __init__(self) -> None:
+        self._commands: list[Command] = []
+        self._by_word: dict[str, Command] = {}
+
+    def command(
+        self,
+        name: str,
+        *aliases: str,
+        roles: frozenset[Role],
+        usage: str,
+        summary: str,
+        example: str | None = None,
+    ) -> Callable[[Handler], Handler]:
+        """Declare a command: `@commands.command("done", "办结", roles=STAFF, ...)`."""
+
+        def register(handler: Handler) -> Handler:
+            command = Command(
+                name=name,
+                aliases=aliases,
+                roles=roles,
+                usage=usage,
+                example=example or usage,
+                summary=summary,
+                handler=handler,
+            )
+            for word in (name, *aliases):
+                if word.lower() in self._by_word:
+                    raise ValueError(f"command word /{word} is declared twice")
+                self._by_word[word.lower()] = command
+            self._commands.append(command)
+            return handler
+
+        return register
+
+    def find(self, word: str) -> Command | None:
+        """The command named by `word` (name or alias, any case)."""
+        return self._by_word.get(word.lower())
+
+    def visible_to(self, role: Role) -> Sequence[Command]:
+        """The commands this role may use, in declaration order."""
+        return [c for c in self._commands if role in c.roles]
+
+    # The pipeline stages, in the order they run.
+
+    def parse(self, ctx: Context) -> bool:
+        """Recognise a command; an unknown one is answered here."""
+        match = _COMMAND.match(ctx.message.text)
+        if match is None:
+            return False
+        word = match["word"]
+        command = self.find(word)
+        if command is None:
+            ctx.reply(f"没有 /{word[:20]} 这个命令。发 /help 查看您可以用的命令。")
+            return True
+        ctx.command = Invocation(command, (match["args"] or "").strip())
+        return False
+
+    def authorize(self, ctx: Context) -> bool:
+        """Refuse a command the sender's role may not use."""
+        if not isinstance(ctx.command, Invocation) or ctx.role in ctx.command.command.roles:
+            return False
+        allowed = "、".join(ROLE_WORDS[r] for r in Role if r in ctx.command.command.roles)
+        ctx.reply(f"/{ctx.command.command.name} 只有{allowed}可以用。发 /help 查看您可以用的命令。")
+        return True
+
+    def run(self, ctx: Context) -> bool:
+        """Carry out the recognised command; its errors become one-line replies."""
+        if not isinstance(ctx.command, Invocation):
+            return False
+        command = ctx.command.command
+        try:
+            command.handler(ctx, ctx.command.args)
+        except UsageError as exc:
+            ctx.replies.clear()
+            ctx.reply(f"{exc} {command.usage_line}".strip())
+        except CommandError as exc:
+            ctx.replies.clear()
+            ctx.reply(str(exc))
+        return True
+
+
+def ticket_number(text: str) -> int:
+    """Parse a ticket number as people type it: `12`, `#12`, `＃12`, `12号`.
+
+    Raises:
+        UsageError: the text is not a ticket number.
+    """
+    match = _TICKET_NUMBER.match(text.strip())
+    if match is None:
+        raise UsageError(f"“{text[:12]}”不是工单号。")
+    return int(match[1])
+
+
+def split_ticket_args(args: str) -> tuple[str, str]:
+    """Split `12 text`, `#12，text` or `12号：text` into the number and the text."""
+    match = _TICKET_THEN_TEXT.match(args.strip())
+    if match is None:
+        first, _, rest = args.strip().partition(" ")
+        return first, rest.strip()
+    return match[1], match[2].strip()
+
+
+def grid_ticket(ctx: Context, text: str) -> Ticket:
+    """The ticket numbered in `text`, which must belong to the message's grid.
+
+    Raises:
+        UsageError: `text` is not a ticket number.
+        CommandError: no such ticket in this grid.
+    """
+    number = ticket_number(text)
+    ticket = ctx.tx.get_ticket(ctx.street, number)
+    if ticket is None:
+        raise CommandError(f"没有找到工单 #{number}，发 /list 查看在办工单。")
+    if ticket.grid_id != ctx.grid.id:
+        raise CommandError(f"工单 #{number} 不属于{ctx.grid.name}，请在它所在网格的群里处理。")
+    return ticket

@@ -1,0 +1,380 @@
+"""The config file: read once, validated into typed objects, secrets only from the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from datetime import time
+from pathlib import Path
+from typing import Any, Self, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.domain import Role
+from bot.messages import Platform
+
+CONFIG_ENV = "GRIDBOT_CONFIG"
+DATABASE_ENV = "GRIDBOT_DATABASE_URL"
+DEFAULT_CONFIG = Path("config.yaml")
+
+_SECRET_KEYS = re.compile(r"(token|password|secret|api_key)$", re.IGNORECASE)
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; the message names the key and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StreetConfig(_Strict):
+    """The street office (街道) that owns all grids in this deployment."""
+
+    name: str = Field(min_length=1)
+    timezone: str = "Asia/Shanghai"
+    bot_name: str = Field("网格助手", min_length=1, max_length=16)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r} (e.g. Asia/Shanghai)") from None
+        return zone
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The street's time zone, for everything shown to people."""
+        return ZoneInfo(self.timezone)
+
+
+class DatabaseConfig(_Strict):
+    """Where tickets live: a SQLite file by default, PostgreSQL by URL."""
+
+    url: str = "sqlite:///gridbot.db"
+
+
+class ChatBinding(_Strict):
+    """One chat group that belongs to a grid."""
+
+    platform: Platform
+    chat_id: str = Field(min_length=1)
+
+
+class Member(_Strict):
+    """A known person in a grid, by stable platform user id."""
+
+    platform: Platform
+    user_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    role: Role = Role.RESIDENT
+
+
+class SlaConfig(_Strict):
+    """Response and resolution deadlines per triage (from hotline practice)."""
+
+    urgent_response_hours: float = Field(1.0, gt=0)
+    urgent_resolve_same_day: bool = True
+    minor_working_days: int = Field(3, ge=1)
+    major_working_days: int = Field(13, ge=1)
+    private_referral_working_days: int = Field(1, ge=1)
+    private_follow_up_working_days: int = Field(3, ge=1)
+    return_visit_days: int = Field(3, ge=1)
+
+
+class QuietHours(_Strict):
+    """No routine group posts between `start` and `end` (urgent notices still go out)."""
+
+    start: time = time(22, 0)
+    end: time = time(7, 0)
+
+
+class ScheduleConfig(_Strict):
+    """When the bot speaks without being asked."""
+
+    status_posts: tuple[time, ...] = (time(9, 0), time(17, 30))
+    daily_digest: time = time(18, 0)
+    weekly_digest_weekday: int = Field(4, ge=1, le=7, description="1 = Monday; 4 = Thursday")
+    quiet_hours: QuietHours = QuietHours()
+    max_posts_per_minute: int = Field(20, ge=1)
+
+
+# The reply templates and the fields each may use; a district can reword them in config.
+TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
+    "confirm_major": frozenset({"ticket", "category", "urgent_mark"}),
+    "confirm_minor": frozenset({"ticket", "category", "urgent_mark"}),
+    "confirm_private": frozenset({"ticket", "category", "urgent_mark"}),
+    "urgent_mark": frozenset(),
+    "done": frozenset({"ticket", "worker", "result"}),
+    "list_header": frozenset({"grid", "count"}),
+    "list_item": frozenset({"ticket", "triage_word", "state_word", "summary", "age"}),
+    "list_empty": frozenset({"grid"}),
+    "help_header": frozenset({"role_word"}),
+    "failure": frozenset(),
+}
+
+
+class Templates(_Strict):
+    """Reply templates in Chinese. `{ticket}` renders as the short number, e.g. `#27`."""
+
+    confirm_major: str = (
+        "{urgent_mark}收到，已登记为工单 {ticket}（大事·{category}），"
+        "网格员会上报相关部门办理，进展会在群里告诉您。"
+    )
+    confirm_minor: str = (
+        "{urgent_mark}收到，已登记为工单 {ticket}（小事·{category}），"
+        "网格员会联系社区和物业尽快处理。"
+    )
+    confirm_private: str = (
+        "{urgent_mark}收到，已登记为 {ticket}（私事·{category}），"
+        "网格员会给您办理的建议和渠道，并跟进结果。"
+    )
+    urgent_mark: str = "【紧急】"
+    done: str = "工单 {ticket} 已办结：{result}（{worker}）。问题没解决的话，请在群里告诉我们。"
+    list_header: str = "{grid}在办工单 {count} 件："
+    list_item: str = "{ticket} {triage_word}·{state_word} {summary}（{age}）"
+    list_empty: str = "{grid}目前没有在办的工单。"
+    help_header: str = (
+        "我是网格助手。居民在群里说出问题，我会登记成工单并跟进。{role_word}可用的命令："
+    )
+    failure: str = (
+        "抱歉，这条消息我没能处理好，已经记下并告诉了管理员，请稍后再试或直接联系网格员。"
+    )
+
+    @model_validator(mode="after")
+    def _known_fields_only(self) -> Self:
+        for name, allowed in TEMPLATE_FIELDS.items():
+            text = getattr(self, name)
+            try:
+                used = {field for _, field, _, _ in string.Formatter().parse(text) if field}
+            except ValueError as exc:
+                raise ValueError(f"templates.{name}: {exc}") from exc
+            unknown = used - allowed
+            if unknown:
+                known = "、".join(sorted(allowed)) or "none"
+                raise ValueError(
+                    f"templates.{name} uses unknown field {{{sorted(unknown)[0]}}}; known: {known}"
+                )
+        return self
+
+
+class GridConfig(_Strict):
+    """One grid (网格): its group chats, its people and its settings."""
+
+    name: str = Field(min_length=1)
+    chats: tuple[ChatBinding, ...] = ()
+    members: tuple[Member, ...] = ()
+    sla: SlaConfig | None = None
+    schedule: ScheduleConfig | None = None
+    templates: Templates | None = None
+
+    @field_validator("members")
+    @classmethod
+    def _unique_members(cls, members: tuple[Member, ...]) -> tuple[Member, ...]:
+        seen: set[tuple[str, str]] = set()
+        for member in members:
+            key = (member.platform, member.user_id)
+            if key in seen:
+                raise ValueError(f"member {member.platform}:{member.user_id} is listed twice")
+            seen.add(key)
+        return members
+
+
+class Grid(BaseModel):
+    """A grid with its effective settings: street defaults overlaid by its own."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    chats: tuple[ChatBinding, ...]
+    members: tuple[Member, ...]
+    sla: SlaConfig
+    schedule: ScheduleConfig
+    templates: Templates
+
+    def role_of(self, platform: str, user_id: str) -> Role:
+        """The role of a platform user in this grid; unknown people are residents."""
+        member = self.member(platform, user_id)
+        return member.role if member else Role.RESIDENT
+
+    def member(self, platform: str, user_id: str) -> Member | None:
+        """The configured member with this platform id, if any."""
+        for member in self.members:
+            if member.platform == platform and member.user_id == user_id:
+                return member
+        return None
+
+
+class _FileConfig(_Strict):
+    """The shape of config.yaml."""
+
+    street: StreetConfig
+    database: DatabaseConfig = DatabaseConfig()
+    sla: SlaConfig = SlaConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    templates: Templates = Templates()
+    grids: dict[str, GridConfig] = Field(min_length=1)
+
+    @field_validator("grids")
+    @classmethod
+    def _grid_ids(cls, grids: dict[str, GridConfig]) -> dict[str, GridConfig]:
+        bound: dict[tuple[str, str], str] = {}
+        for grid_id, grid in grids.items():
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", grid_id):
+                raise ValueError(f"grid id {grid_id!r} must be 1-32 letters, digits, - or _")
+            for chat in grid.chats:
+                key = (chat.platform, chat.chat_id)
+                if key in bound:
+                    raise ValueError(
+                        f"chat {chat.platform}:{chat.chat_id} is bound to both "
+                        f"{bound[key]} and {grid_id}"
+                    )
+                bound[key] = grid_id
+        return grids
+
+
+class Config(BaseModel):
+    """The whole validated configuration, as the rest of the program receives it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    street: StreetConfig
+    database: DatabaseConfig
+    sla: SlaConfig
+    schedule: ScheduleConfig
+    templates: Templates
+    grids: dict[str, Grid]
+    source: Path | None = None
+
+    def grid_for_chat(self, platform: str, chat_id: str) -> Grid | None:
+        """The grid whose group this chat is, if the config binds it."""
+        for grid in self.grids.values():
+            for chat in grid.chats:
+                if chat.platform == platform and chat.chat_id == chat_id:
+                    return grid
+        return None
+
+    def ad_hoc_grid(self, platform: str, chat_id: str) -> Grid:
+        """A grid for a chat the config does not bind: street defaults, everybody a resident."""
+        return Grid(
+            id=f"{platform}:{chat_id}"[:64],
+            name=chat_id,
+            chats=(ChatBinding(platform=Platform(platform), chat_id=chat_id),),
+            members=(),
+            sla=self.sla,
+            schedule=self.schedule,
+            templates=self.templates,
+        )
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _overlay(default: _M, override: _M | None) -> _M:
+    """The street default with only the keys a grid set itself replaced."""
+    if override is None:
+        return default
+    changes = {key: getattr(override, key) for key in override.model_fields_set}
+    return default.model_copy(update=changes)
+
+
+def _format_error(source: str, error: ValidationError) -> str:
+    first = error.errors()[0]
+    path = ""
+    for part in first["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden" and _SECRET_KEYS.search(path):
+        message = "secrets are not kept in the file; name an environment variable instead"
+    elif first["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling and indentation)"
+    more = len(error.errors()) - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    where = f"{source}: {path}: " if path else f"{source}: "
+    return f"{where}{message}{tail}"
+
+
+def resolve_path(explicit: str | Path | None = None) -> Path:
+    """The config file to read: `--config`, else `$GRIDBOT_CONFIG`, else ./config.yaml."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def parse_config(data: Any, source: str = "config") -> Config:
+    """Validate already-parsed YAML data into a `Config`.
+
+    Raises:
+        ConfigError: with one line naming the key and the problem.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the file must be a mapping with street and grids")
+    try:
+        raw = _FileConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(source, exc)) from None
+    grids = {
+        grid_id: Grid(
+            id=grid_id,
+            name=grid.name,
+            chats=grid.chats,
+            members=grid.members,
+            sla=_overlay(raw.sla, grid.sla),
+            schedule=_overlay(raw.schedule, grid.schedule),
+            templates=_overlay(raw.templates, grid.templates),
+        )
+        for grid_id, grid in raw.grids.items()
+    }
+    database = raw.database
+    if os.environ.get(DATABASE_ENV):
+        database = DatabaseConfig(url=os.environ[DATABASE_ENV])
+    return Config(
+        street=raw.street,
+        database=database,
+        sla=raw.sla,
+        schedule=raw.schedule,
+        templates=raw.templates,
+        grids=grids,
+    )
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and validate the config file.
+
+    Raises:
+        ConfigError: the file is missing, is not YAML, or does not validate.
+    """
+    file = resolve_path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{file}: no such config file (pass --config FILE or set {CONFIG_ENV})"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot be read ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{file}{where}: not valid YAML ({problem})") from None
+    config = parse_config(data, source=str(file))
+    database = DatabaseConfig(url=_relative_to(config.database.url, file.resolve().parent))
+    return config.model_copy(update={"source": file.resolve(), "database": database})
+
+
+def _relative_to(url: str, folder: Path) -> str:
+    """A relative SQLite path is taken from the config file's folder, not the working one."""
+    prefix = "sqlite:///"
+    path = url.removeprefix(prefix)
+    if not url.startswith(prefix) or path.startswith("/") or path in ("", ":memory:"):
+        return url
+    return prefix + str(folder / path)

@@ -1,0 +1,70 @@
+"""Delivery: the outbox is drained to the adapters; a message counts as sent only when confirmed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from bot.ports import ChatAdapter, DeliveryError, OutboxItem, Store
+
+_LOGGER = logging.getLogger(__name__)
+MAX_BACKOFF = timedelta(minutes=5)
+MAX_ATTEMPTS = 50
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait before the next try: 2, 4, 8 … seconds, at most five minutes."""
+    return min(timedelta(seconds=2 ** min(attempts + 1, 16)), MAX_BACKOFF)
+
+
+class Delivery:
+    """Sends what the outbox holds through the adapter of each message's platform."""
+
+    def __init__(
+        self, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._adapters: dict[str, ChatAdapter] = {}
+        self._lock = asyncio.Lock()
+
+    def attach(self, adapter: ChatAdapter) -> None:
+        """Deliver this platform's messages through `adapter`."""
+        self._adapters[adapter.platform] = adapter
+
+    async def flush(self) -> int:
+        """Send everything that is due now; returns how many messages were confirmed."""
+        async with self._lock:
+            sent = 0
+            while True:
+                items = self._store.pending_outbox(
+                    now=self._clock(), platforms=tuple(self._adapters)
+                )
+                if not items:
+                    return sent
+                for item in items:
+                    sent += await self._send(item)
+
+    async def _send(self, item: OutboxItem) -> int:
+        adapter = self._adapters[item.message.platform]
+        try:
+            platform_id = await adapter.send(item.message)
+        except Exception as exc:
+            retry = not isinstance(exc, DeliveryError) or exc.retry
+            give_up = not retry or item.attempts + 1 >= MAX_ATTEMPTS
+            retry_at = None if give_up else self._clock() + backoff(item.attempts)
+            _LOGGER.warning(
+                "could not send outbox item %s to %s:%s (attempt %s): %s%s",
+                item.id,
+                item.message.platform,
+                item.message.chat_id,
+                item.attempts + 1,
+                exc,
+                "; giving up" if give_up else f"; retrying at {retry_at:%H:%M:%S}",
+            )
+            self._store.mark_failed(item.id, error=str(exc), retry_at=retry_at)
+            return 0
+        self._store.mark_sent(item.id, platform_message_id=platform_id, at=self._clock())
+        return 1

@@ -1,0 +1,79 @@
+"""Intake (受理): classify a resident's message and open a ticket for an appeal."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.config import Templates
+from bot.domain import Ticket, Triage
+from bot.messages import Mention
+from bot.pipeline import Context
+from bot.ports import Classifier
+
+_LOGGER = logging.getLogger(__name__)
+
+# The classifier reads the head of a giant message; the whole text is stored all the same.
+CLASSIFY_LIMIT = 2000
+SUMMARY_LIMIT = 60
+_SPACE = re.compile(r"\s+")
+
+
+def summarise(text: str) -> str:
+    """A one-line summary of an appeal for lists and digests."""
+    line = _SPACE.sub(" ", text).strip()
+    return line if len(line) <= SUMMARY_LIMIT else line[: SUMMARY_LIMIT - 1] + "…"
+
+
+def confirmation(templates: Templates, ticket: Ticket) -> str:
+    """The one short message that confirms a new ticket in the group."""
+    template = {
+        Triage.MAJOR: templates.confirm_major,
+        Triage.MINOR: templates.confirm_minor,
+        Triage.PRIVATE: templates.confirm_private,
+    }[ticket.triage]
+    return template.format(
+        ticket=ticket.label,
+        category=ticket.category,
+        urgent_mark=templates.urgent_mark if ticket.urgent else "",
+    )
+
+
+def staff_speak_freely(ctx: Context) -> bool:
+    """Gridworkers' own messages are notices and answers, not appeals: they use commands."""
+    return ctx.role.is_staff
+
+
+class Intake:
+    """The stage that turns a resident's appeal into a ticket and stays silent on chatter."""
+
+    def __init__(self, classifier: Classifier) -> None:
+        self._classifier = classifier
+
+    def __call__(self, ctx: Context) -> bool:
+        message = ctx.message
+        verdict = self._classifier.classify(message.text[:CLASSIFY_LIMIT])
+        if not verdict.triage.is_appeal:
+            _LOGGER.debug("chatter from %s: %s", message.sender_id, verdict.reasons)
+            return True
+        ticket = ctx.tx.open_ticket(
+            street=ctx.street,
+            grid_id=ctx.grid.id,
+            message=message,
+            verdict=verdict,
+            summary=summarise(message.text),
+        )
+        ctx.ticket_id = ticket.id
+        _LOGGER.info(
+            "opened %s in %s: %s/%s%s",
+            ticket.label,
+            ctx.grid.id,
+            verdict.triage,
+            verdict.category,
+            " urgent" if verdict.urgent else "",
+        )
+        ctx.reply(
+            confirmation(ctx.grid.templates, ticket),
+            mentions=[Mention(message.sender_id, message.sender_name)],
+        )
+        return True
