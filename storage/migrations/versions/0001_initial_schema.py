@@ -60,9 +60,7 @@ def upgrade() -> None:
         sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("next_attempt_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", storage.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "platform_message_id", sa.String(length=128), nullable=True
-        ),
+        sa.Column("platform_message_id", sa.String(length=128), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dedupe_key"),
     )

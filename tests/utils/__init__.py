@@ -1,0 +1,1 @@
+"""Builders and the in-process fake chat for the tests."""
