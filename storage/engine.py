@@ -63,8 +63,9 @@ def migrate(engine: Engine) -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except sa.exc.OperationalError as exc:
+        reason = " ".join(str(exc.orig).split())
         raise DatabaseError(
-            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
-            f"{exc.orig}. Check database.url in the config or {'GRIDBOT_DATABASE_URL'}."
+            f"cannot open the database {engine.url.render_as_string(hide_password=True)} "
+            f"(check database.url in the config or GRIDBOT_DATABASE_URL): {reason}"
         ) from None
     _LOGGER.debug("database %s is at the newest schema", engine.url.render_as_string())

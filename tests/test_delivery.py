@@ -1,0 +1,109 @@
+"""Delivery through the outbox: confirmed once, retried with backoff, kept across restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+
+from adapters.memory import MemoryChat
+from bot.bootstrap import build_bot
+from bot.config import Config
+from bot.delivery import backoff
+from bot.messages import OutboundMessage
+from bot.ports import DeliveryError
+from tests.utils.builders import T0, message
+
+LIFT = "3栋电梯坏了，老人上不去楼"
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class FlakyChat(MemoryChat):
+    """A platform that is down until told otherwise."""
+
+    def __init__(self) -> None:
+        super().__init__("console")
+        self.down: DeliveryError | None = DeliveryError("platform unreachable")
+        self.attempts = 0
+
+    async def send(self, message: OutboundMessage) -> str:
+        self.attempts += 1
+        if self.down is not None:
+            raise self.down
+        return await super().send(message)
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert [backoff(n).total_seconds() for n in range(4)] == [2, 4, 8, 16]
+    assert backoff(40) == timedelta(minutes=5)
+
+
+def test_a_down_platform_gets_the_reply_later_exactly_once(
+    config: Config, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock(T0)
+    bot = build_bot(config, database_url=sqlite_url, clock=clock)
+    chat = FlakyChat()
+    bot.attach(chat)
+
+    asyncio.run(bot.receive(message(LIFT)))
+    assert chat.sent == [] and chat.attempts == 1
+    assert "could not send outbox item 1" in caplog.text and "retrying" in caplog.text
+
+    asyncio.run(bot.delivery.flush())  # not due yet: no new attempt
+    assert chat.attempts == 1
+
+    chat.down = None
+    clock.now += timedelta(seconds=3)
+    assert asyncio.run(bot.delivery.flush()) == 1
+    assert asyncio.run(bot.delivery.flush()) == 0
+    [reply] = chat.sent
+    assert "#1" in reply.text
+
+
+def test_a_refused_message_is_given_up_not_retried(config: Config, sqlite_url: str) -> None:
+    clock = Clock(T0)
+    bot = build_bot(config, database_url=sqlite_url, clock=clock)
+    chat = FlakyChat()
+    chat.down = DeliveryError("chat not found", retry=False)
+    bot.attach(chat)
+
+    asyncio.run(bot.receive(message(LIFT)))
+    clock.now += timedelta(days=1)
+    chat.down = None
+    asyncio.run(bot.delivery.flush())
+    assert chat.attempts == 1 and chat.sent == []
+
+
+def test_queued_replies_survive_a_restart(config: Config, sqlite_url: str) -> None:
+    first = build_bot(config, database_url=sqlite_url)
+    down = FlakyChat()
+    first.attach(down)
+    asyncio.run(first.receive(message(LIFT)))
+    assert down.sent == []
+
+    # A new process on the same database, with the platform back.
+    second = build_bot(config, database_url=sqlite_url, clock=lambda: T0 + timedelta(hours=1))
+    up = MemoryChat("console")
+    second.attach(up)
+    assert asyncio.run(second.delivery.flush()) == 1
+    assert "#1" in up.sent[0].text
+
+
+def test_messages_for_a_platform_without_adapter_wait(config: Config, sqlite_url: str) -> None:
+    bot = build_bot(config, database_url=sqlite_url)
+    telegram = MemoryChat("telegram")
+    bot.attach(telegram)
+    asyncio.run(bot.receive(message(LIFT)))  # a console message: no console adapter attached
+    assert telegram.sent == []
+    console = MemoryChat("console")
+    bot.attach(console)
+    assert asyncio.run(bot.delivery.flush()) == 1
