@@ -12,7 +12,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Engine
 
 _LOGGER = logging.getLogger(__name__)
-_MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class DatabaseError(Exception):
@@ -57,7 +57,7 @@ def migrate(engine: Engine) -> None:
         DatabaseError: the database cannot be reached or migrated.
     """
     config = AlembicConfig()
-    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("script_location", str(MIGRATIONS))
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
