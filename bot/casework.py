@@ -18,6 +18,8 @@ from bot.messages import Mention
 from bot.pipeline import Context
 
 PRIVATE_SUMMARY = "（私事，详情只告诉当事人）"
+# A group message stays readable on a phone: longer lists end with how many were left out.
+LIST_LIMIT = 20
 
 
 def age(since: datetime, now: datetime) -> str:
@@ -69,7 +71,9 @@ def build_commands() -> CommandSet:
             ctx.reply(templates.list_empty.format(grid=ctx.grid.name))
             return
         lines = [templates.list_header.format(grid=ctx.grid.name, count=len(tickets))]
-        lines += [list_line(ctx, t) for t in tickets]
+        lines += [list_line(ctx, t) for t in tickets[:LIST_LIMIT]]
+        if len(tickets) > LIST_LIMIT:
+            lines.append(f"……还有 {len(tickets) - LIST_LIMIT} 件，最早的排在前面。")
         ctx.reply("\n".join(lines))
 
     @commands.command(

@@ -117,7 +117,7 @@ class CommandSet:
 
     def authorize(self, ctx: Context) -> bool:
         """Refuse a command the sender's role may not use."""
-        if not isinstance(ctx.command, Invocation) or ctx.role in ctx.command.command.roles:
+        if ctx.command is None or ctx.role in ctx.command.command.roles:
             return False
         allowed = "、".join(ROLE_WORDS[r] for r in Role if r in ctx.command.command.roles)
         ctx.reply(f"/{ctx.command.command.name} 只有{allowed}可以用。发 /help 查看您可以用的命令。")
@@ -125,7 +125,7 @@ class CommandSet:
 
     def run(self, ctx: Context) -> bool:
         """Carry out the recognised command; its errors become one-line replies."""
-        if not isinstance(ctx.command, Invocation):
+        if ctx.command is None:
             return False
         command = ctx.command.command
         try:

@@ -7,12 +7,16 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.config import Config, Grid
 from bot.domain import Role
 from bot.messages import InboundMessage, Mention, MessageKind, OutboundMessage
 from bot.ports import Store, StoreTransaction
 from bot.privacy import mask_pii
+
+if TYPE_CHECKING:
+    from bot.commands import Invocation
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,7 +38,7 @@ class Context:
     replies: list[OutboundMessage] = field(default_factory=list)
     ticket_id: int | None = None
     # Set by the command parser for the permission and command stages.
-    command: object | None = None
+    command: Invocation | None = None
 
     def reply(self, text: str, *, mentions: Sequence[Mention] = ()) -> None:
         """Answer in the chat the message came from."""

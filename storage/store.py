@@ -60,15 +60,17 @@ class SqlTransaction:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def record_message(self, message: InboundMessage, *, grid_id: str | None) -> int | None:
-        duplicate = self._session.exec(
+    def _message_row(self, message: InboundMessage) -> int | None:
+        return self._session.exec(
             select(MessageRow.id).where(
                 MessageRow.platform == message.platform,
                 MessageRow.chat_id == message.chat_id,
                 MessageRow.message_id == message.message_id,
             )
         ).first()
-        if duplicate is not None:
+
+    def record_message(self, message: InboundMessage, *, grid_id: str | None) -> int | None:
+        if self._message_row(message) is not None:
             return None
         row = MessageRow(
             platform=message.platform,
@@ -122,13 +124,7 @@ class SqlTransaction:
         verdict: Verdict,
         summary: str,
     ) -> Ticket:
-        source = self._session.exec(
-            select(MessageRow.id).where(
-                MessageRow.platform == message.platform,
-                MessageRow.chat_id == message.chat_id,
-                MessageRow.message_id == message.message_id,
-            )
-        ).first()
+        source = self._message_row(message)
         row = TicketRow(
             number=self._next_number(street),
             street=street,

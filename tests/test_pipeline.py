@@ -248,3 +248,13 @@ def test_full_loop_on_each_database(database_url: str, config: Config) -> None:
         (1, "g1", TicketState.RESOLVED),
         (2, "g2", TicketState.OPEN),
     ]
+
+
+def test_a_long_list_stays_readable(chat: FakeChat) -> None:
+    for building in range(1, 26):
+        chat.say(f"{building}栋的电梯坏了")
+    [listing] = chat.say("/list", sender="w1")
+    lines = listing.splitlines()
+    assert lines[0] == "一网格在办工单 25 件："
+    assert len(lines) == 22 and lines[1].startswith("#1 ") and lines[20].startswith("#20 ")
+    assert lines[-1] == "……还有 5 件，最早的排在前面。"
