@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.config import Config
@@ -20,9 +21,9 @@ class GridBot:
     pipeline: Pipeline
     delivery: Delivery
 
-    def attach(self, adapter: ChatAdapter) -> None:
-        """Deliver through `adapter`; it feeds `receive` once started."""
-        self.delivery.attach(adapter)
+    def attach(self, adapter: ChatAdapter, *, chats: Collection[str] | None = None) -> None:
+        """Deliver through `adapter` (only to `chats`, if given); it feeds `receive`."""
+        self.delivery.attach(adapter, chats=chats)
 
     async def receive(self, message: InboundMessage) -> Outcome:
         """Process one inbound message and send what it produced."""

@@ -11,6 +11,7 @@ from bot.commands import (
     CommandSet,
     UsageError,
     grid_ticket,
+    meaningful,
     split_ticket_args,
 )
 from bot.domain import ROLE_WORDS, STATE_WORDS, TRIAGE_WORDS, Ticket, TicketState, Triage
@@ -89,7 +90,7 @@ def build_commands() -> CommandSet:
         if not number:
             raise UsageError("请写上工单号和处理结果。")
         ticket = grid_ticket(ctx, number)
-        if not result:
+        if not meaningful(result):
             raise UsageError("请写上处理结果，报告人会看到。")
         if ticket.state is not TicketState.OPEN:
             raise CommandError(f"工单 {ticket.label} {STATE_WORDS[ticket.state]}，不用再办结。")
@@ -103,11 +104,15 @@ def build_commands() -> CommandSet:
             at=ctx.message.time,
         )
         ctx.ticket_id = ticket.id
-        ctx.reply(
-            ctx.grid.templates.done.format(
+        templates = ctx.grid.templates
+        # A private matter's details stay with the people involved; the audit event keeps them.
+        text = (
+            templates.done_private.format(ticket=ticket.label, worker=ctx.message.sender_name)
+            if ticket.triage is Triage.PRIVATE
+            else templates.done.format(
                 ticket=ticket.label, worker=ctx.message.sender_name, result=result
-            ),
-            mentions=[Mention(r.user_id, r.name) for r in ticket.reporters],
+            )
         )
+        ctx.reply(text, mentions=[Mention(r.user_id, r.name) for r in ticket.reporters])
 
     return commands

@@ -18,7 +18,7 @@ from bot.config import CONFIG_ENV, Config, ConfigError, load_config
 from bot.demo import DemoError, demo_grid, play
 from bot.domain import ROLE_WORDS, TicketState
 from bot.messages import Platform
-from bot.replay import replay
+from bot.replay import Reply, replay
 from bot.views import display, ticket_json, ticket_table
 from storage import DatabaseError
 
@@ -62,7 +62,7 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
     console = ConsoleAdapter(
         chats[0], people, speaker=args.speaker, bot_name=config.street.bot_name
     )
-    bot.attach(console)
+    bot.attach(console, chats=[chats[0]])
 
     async def session() -> None:
         await console.start(bot.receive)
@@ -92,36 +92,36 @@ def _replay(args: argparse.Namespace, config: Config) -> int:
     for chat in chats:
         bot.attach(chat)
     zone = config.street.zone
-    try:
-        with open(args.file, encoding="utf-8", errors="replace") as lines:
-            replies = asyncio.run(replay(bot, chats, lines, zone))
-    except OSError as exc:
-        raise UsageProblem(f"cannot read {args.file}: {exc.strerror}") from None
-    for reply in replies:
+
+    def show(reply: Reply) -> None:
         if args.json:
-            print(
-                json.dumps(
-                    {
-                        "line": reply.line,
-                        "time": reply.time.isoformat(),
-                        "platform": reply.message.platform,
-                        "chat": reply.message.chat_id,
-                        "text": reply.message.text,
-                        "mentions": [m.user_id for m in reply.message.mentions],
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            row = {
+                "line": reply.line,
+                "time": reply.time.isoformat(),
+                "platform": reply.message.platform,
+                "chat": reply.message.chat_id,
+                "text": reply.message.text,
+                "mentions": [m.user_id for m in reply.message.mentions],
+            }
+            print(json.dumps(row, ensure_ascii=False), flush=True)
         else:
             when = reply.time.astimezone(zone).strftime("%m-%d %H:%M")
-            print(
-                f"[{reply.line}] {when} {reply.message.chat_id}  "
-                + display(reply.message, config.street.bot_name)
-            )
+            shown = display(reply.message, config.street.bot_name)
+            print(f"[{reply.line}] {when} {reply.message.chat_id}  {shown}", flush=True)
+
+    try:
+        with open(args.file, encoding="utf-8-sig", errors="replace") as lines:
+            skipped = asyncio.run(replay(bot, chats, lines, zone, show))
+    except OSError as exc:
+        raise UsageProblem(f"cannot read {args.file}: {exc.strerror}") from None
+    if skipped:
+        print(f"gridbot: {skipped} line(s) skipped, see the warnings above", file=sys.stderr)
     return 0
 
 
 def _tickets(args: argparse.Namespace, config: Config) -> int:
+    if args.grid and args.grid not in config.grids and ":" not in args.grid:
+        raise UsageProblem(f"no grid {args.grid!r}; the config has {', '.join(config.grids)}")
     store = open_store(args.db or config.database.url)
     states = [TicketState(args.state)] if args.state else None
     with store.transaction() as tx:
@@ -205,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gridbot: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`gridbot demo | head`): not an error worth a traceback.
+        sys.stderr.close()
+        return 0
     return 2
 
 

@@ -8,14 +8,19 @@ from dataclasses import dataclass
 
 from bot.domain import ROLE_WORDS, Role, Ticket
 from bot.pipeline import Context
+from bot.privacy import mask_pii
 
 EVERYONE = frozenset(Role)
 STAFF = frozenset({Role.GRIDWORKER, Role.LEADER, Role.ADMIN})
 
-# "/done", full-width "／done", and Telegram's "/done@gridbot" all name the same command.
-_COMMAND = re.compile(r"^[/／](?P<word>[^\s@/／]+)(?:@\S+)?(?:\s+(?P<args>.*))?$", re.DOTALL)
+# "/done" and full-width "／done" name the same command. "/done@somebot" is addressed to a
+# bot by name: the platform adapter strips our own name, so one still carrying it is not ours.
+_COMMAND = re.compile(
+    r"^[/／](?P<word>[^\s@/／]+)(?P<addressee>@\S+)?(?:\s+(?P<args>.*))?$", re.DOTALL
+)
 _TICKET_NUMBER = re.compile(r"^[#＃]?(\d{1,9})号?$")
-_TICKET_THEN_TEXT = re.compile(r"^([#＃]?\d{1,9}号?)[\s,，:：;；]*(.*)$", re.DOTALL)
+_TICKET_THEN_TEXT = re.compile(r"^([#＃]?\d{1,9}号?)(?!\d)[\s,，:：;；]*(.*)$", re.DOTALL)
+_MEANINGFUL = re.compile(r"[\w\u4e00-\u9fff]")
 
 
 class CommandError(Exception):
@@ -103,14 +108,22 @@ class CommandSet:
     # The pipeline stages, in the order they run.
 
     def parse(self, ctx: Context) -> bool:
-        """Recognise a command; an unknown one is answered here."""
+        """Recognise a command; an unknown one from staff is answered here.
+
+        A resident's unknown "command" (`/3栋电梯坏了`) goes on to intake as an ordinary
+        message, and one addressed to another bot is left alone.
+        """
         match = _COMMAND.match(ctx.message.text)
         if match is None:
             return False
+        if match["addressee"]:
+            return True
         word = match["word"]
         command = self.find(word)
         if command is None:
-            ctx.reply(f"没有 /{word[:20]} 这个命令。发 /help 查看您可以用的命令。")
+            if not ctx.role.is_staff:
+                return False
+            ctx.reply(f"没有 /{mask_pii(word)[:20]} 这个命令。发 /help 查看您可以用的命令。")
             return True
         ctx.command = Invocation(command, (match["args"] or "").strip())
         return False
@@ -147,8 +160,13 @@ def ticket_number(text: str) -> int:
     """
     match = _TICKET_NUMBER.match(text.strip())
     if match is None:
-        raise UsageError(f"“{text[:12]}”不是工单号。")
+        raise UsageError(f"“{mask_pii(text)[:12]}”不是工单号。")
     return int(match[1])
+
+
+def meaningful(text: str) -> bool:
+    """Whether `text` says something: at least one letter, digit or Chinese character."""
+    return bool(_MEANINGFUL.search(text))
 
 
 def split_ticket_args(args: str) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import string
@@ -58,15 +59,29 @@ class DatabaseConfig(_Strict):
 
     url: str = "sqlite:///gridbot.db"
 
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, url: str) -> str:
+        if not url.startswith(
+            ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")
+        ):
+            raise ValueError("use sqlite:///FILE or postgresql://USER@HOST/DB")
+        return url
 
-class ChatBinding(_Strict):
+
+class _Ids(_Strict):
+    # Telegram ids are numbers; written unquoted in YAML they are still ids.
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class ChatBinding(_Ids):
     """One chat group that belongs to a grid."""
 
     platform: Platform
     chat_id: str = Field(min_length=1)
 
 
-class Member(_Strict):
+class Member(_Ids):
     """A known person in a grid, by stable platform user id."""
 
     platform: Platform
@@ -111,6 +126,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "confirm_private": frozenset({"ticket", "category", "urgent_mark"}),
     "urgent_mark": frozenset(),
     "done": frozenset({"ticket", "worker", "result"}),
+    "done_private": frozenset({"ticket", "worker"}),
     "list_header": frozenset({"grid", "count"}),
     "list_item": frozenset({"ticket", "triage_word", "state_word", "summary", "age"}),
     "list_empty": frozenset({"grid"}),
@@ -136,6 +152,7 @@ class Templates(_Strict):
     )
     urgent_mark: str = "【紧急】"
     done: str = "工单 {ticket} 已办结：{result}（{worker}）。问题没解决的话，请在群里告诉我们。"
+    done_private: str = "{ticket} 已办结（{worker}），处理情况已记录。还有需要的话，请告诉网格员。"
     list_header: str = "{grid}在办工单 {count} 件："
     list_item: str = "{ticket} {triage_word}·{state_word} {summary}（{age}）"
     list_empty: str = "{grid}目前没有在办的工单。"
@@ -151,9 +168,13 @@ class Templates(_Strict):
         for name, allowed in TEMPLATE_FIELDS.items():
             text = getattr(self, name)
             try:
-                used = {field for _, field, _, _ in string.Formatter().parse(text) if field}
+                used = {
+                    field for _, field, _, _ in string.Formatter().parse(text) if field is not None
+                }
             except ValueError as exc:
                 raise ValueError(f"templates.{name}: {exc}") from exc
+            if "" in used or any(field.isdigit() for field in used):
+                raise ValueError(f"templates.{name}: fields need names, e.g. {{ticket}}")
             unknown = used - allowed
             if unknown:
                 known = "、".join(sorted(allowed)) or "none"
@@ -250,7 +271,6 @@ class Config(BaseModel):
     schedule: ScheduleConfig
     templates: Templates
     grids: dict[str, Grid]
-    source: Path | None = None
 
     def grid_for_chat(self, platform: str, chat_id: str) -> Grid | None:
         """The grid whose group this chat is, if the config binds it."""
@@ -262,8 +282,11 @@ class Config(BaseModel):
 
     def ad_hoc_grid(self, platform: str, chat_id: str) -> Grid:
         """A grid for a chat the config does not bind: street defaults, everybody a resident."""
+        grid_id = f"{platform}:{chat_id}"
+        if len(grid_id) > 64:  # keep ids distinct when long chat ids are cut
+            grid_id = grid_id[:55] + "~" + hashlib.sha1(grid_id.encode()).hexdigest()[:8]
         return Grid(
-            id=f"{platform}:{chat_id}"[:64],
+            id=grid_id,
             name=chat_id,
             chats=(ChatBinding(platform=Platform(platform), chat_id=chat_id),),
             members=(),
@@ -319,6 +342,11 @@ def parse_config(data: Any, source: str = "config") -> Config:
         raw = _FileConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_error(source, exc)) from None
+    if re.match(r"^[\w+]+://[^/@]*:[^/@]*@", raw.database.url):
+        raise ConfigError(
+            f"{source}: database.url: secrets are not kept in the file; "
+            f"put the URL with its password in {DATABASE_ENV}"
+        )
     grids = {
         grid_id: Grid(
             id=grid_id,
@@ -368,7 +396,7 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{file}{where}: not valid YAML ({problem})") from None
     config = parse_config(data, source=str(file))
     database = DatabaseConfig(url=_relative_to(config.database.url, file.resolve().parent))
-    return config.model_copy(update={"source": file.resolve(), "database": database})
+    return config.model_copy(update={"database": database})
 
 
 def _relative_to(url: str, folder: Path) -> str:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
 from bot.ports import ChatAdapter, DeliveryError, OutboxItem, Store
 
 _LOGGER = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=5)
-MAX_ATTEMPTS = 50
 
 
 def backoff(attempts: int) -> timedelta:
@@ -27,42 +26,44 @@ class Delivery:
     ) -> None:
         self._store = store
         self._clock = clock
-        self._adapters: dict[str, ChatAdapter] = {}
+        self._adapters: dict[str, tuple[ChatAdapter, frozenset[str] | None]] = {}
         self._lock = asyncio.Lock()
 
-    def attach(self, adapter: ChatAdapter) -> None:
-        """Deliver this platform's messages through `adapter`."""
-        self._adapters[adapter.platform] = adapter
+    def attach(self, adapter: ChatAdapter, *, chats: Collection[str] | None = None) -> None:
+        """Deliver this platform's messages (only those to `chats`, if given) via `adapter`."""
+        self._adapters[adapter.platform] = (adapter, frozenset(chats) if chats else None)
 
     async def flush(self) -> int:
         """Send everything that is due now; returns how many messages were confirmed."""
         async with self._lock:
             sent = 0
-            while True:
-                items = self._store.pending_outbox(
-                    now=self._clock(), platforms=tuple(self._adapters)
-                )
-                if not items:
-                    return sent
-                for item in items:
-                    sent += await self._send(item)
+            for platform, (adapter, chats) in self._adapters.items():
+                while True:
+                    items = self._store.pending_outbox(
+                        now=self._clock(), platform=platform, chats=chats
+                    )
+                    if not items:
+                        break
+                    for item in items:
+                        sent += await self._send(adapter, item)
+            return sent
 
-    async def _send(self, item: OutboxItem) -> int:
-        adapter = self._adapters[item.message.platform]
+    async def _send(self, adapter: ChatAdapter, item: OutboxItem) -> int:
         try:
             platform_id = await adapter.send(item.message)
         except Exception as exc:
+            # Only a platform's explicit refusal ends the tries: a platform that is down,
+            # slow or rate-limiting gets the message later, however long that takes.
             retry = not isinstance(exc, DeliveryError) or exc.retry
-            give_up = not retry or item.attempts + 1 >= MAX_ATTEMPTS
-            retry_at = None if give_up else self._clock() + backoff(item.attempts)
+            retry_at = self._clock() + backoff(item.attempts) if retry else None
             _LOGGER.warning(
-                "could not send outbox item %s to %s:%s (attempt %s): %s%s",
+                "could not send outbox item %s to %s:%s (attempt %s): %s; %s",
                 item.id,
                 item.message.platform,
                 item.message.chat_id,
                 item.attempts + 1,
                 exc,
-                "; giving up" if give_up else f"; retrying at {retry_at:%H:%M:%S}",
+                f"retrying at {retry_at:%H:%M:%S}" if retry_at else "refused, not retrying",
             )
             self._store.mark_failed(item.id, error=str(exc), retry_at=retry_at)
             return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -71,6 +72,7 @@ def demo_grid(config: Config) -> tuple[Grid, str, str, str]:
 def _messages(
     script: Sequence[Line], chat_id: str, worker: tuple[str, str], start: datetime
 ) -> list[InboundMessage]:
+    run = uuid.uuid4().hex[:8]  # each play is new conversation, even on a reused database
     messages = []
     for index, line in enumerate(script, start=1):
         sender_id, name = (
@@ -80,7 +82,7 @@ def _messages(
             InboundMessage(
                 platform=Platform.CONSOLE.value,
                 chat_id=chat_id,
-                message_id=f"demo-{start:%Y%m%d}-{index}",
+                message_id=f"demo-{run}-{index}",
                 sender_id=sender_id,
                 sender_name=name,
                 text=line.text,

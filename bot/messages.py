@@ -46,7 +46,6 @@ class InboundMessage:
     kind: MessageKind = MessageKind.TEXT
     reply_to: str | None = None
     mentions: tuple[str, ...] = ()
-    is_group: bool = True
 
 
 @dataclass(frozen=True, slots=True)

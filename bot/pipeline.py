@@ -20,9 +20,14 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-# Control characters other than tab and newline (NUL above all) are not text; PostgreSQL
-# refuses NUL in a text column, so they are dropped before anything is stored.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters other than tab and newline (NUL above all) and lone surrogates (bytes a
+# terminal could not decode) are not text; the databases refuse them, so they are dropped.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+ID_LIMIT = 128
+NAME_LIMIT = 64
+# Platforms sometimes send nonsense times; outside these years the receiving time is used.
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -105,10 +110,20 @@ class Pipeline:
         The message is stored in a transaction of its own first, so that a failure in a
         later stage never loses it.
         """
-        message = _cleaned(message)
+        message = self._cleaned(message)
         grid = self.grid_for(message)
-        with self._store.transaction() as tx:
-            row = tx.record_message(message, grid_id=grid.id)
+        try:
+            with self._store.transaction() as tx:
+                row = tx.record_message(message, grid_id=grid.id)
+        except Exception as exc:
+            _LOGGER.exception(
+                "could not store message %s from %s in %s:%s; the platform must deliver it again",
+                message.message_id,
+                message.sender_id,
+                message.platform,
+                message.chat_id,
+            )
+            return Outcome(error=f"not stored: {exc}")
         if row is None:
             _LOGGER.info(
                 "ignored redelivered message %s in %s:%s",
@@ -145,6 +160,25 @@ class Pipeline:
             return self._report_failure(message, grid, row, exc)
         return Outcome(replies=replies, ticket_id=ctx.ticket_id)
 
+    def _cleaned(self, message: InboundMessage) -> InboundMessage:
+        """The message with only storable text in every field, and a believable time."""
+        time = message.time
+        if not _EARLIEST <= time <= _LATEST:
+            _LOGGER.warning("message %s has time %s; using now", message.message_id, time)
+            time = self._clock()
+        return replace(
+            message,
+            platform=clean_text(message.platform)[:16],
+            chat_id=clean_text(message.chat_id)[:ID_LIMIT],
+            message_id=clean_text(message.message_id)[:ID_LIMIT],
+            sender_id=clean_text(message.sender_id)[:ID_LIMIT],
+            sender_name=clean_text(message.sender_name)[:NAME_LIMIT] or "居民",
+            text=clean_text(message.text),
+            reply_to=clean_text(message.reply_to)[:ID_LIMIT] if message.reply_to else None,
+            mentions=tuple(clean_text(m)[:ID_LIMIT] for m in message.mentions),
+            time=time,
+        )
+
     def _report_failure(
         self, message: InboundMessage, grid: Grid, row: int, exc: Exception
     ) -> Outcome:
@@ -160,10 +194,10 @@ class Pipeline:
         return Outcome(replies=(apology,), error=str(exc))
 
 
-def _cleaned(message: InboundMessage) -> InboundMessage:
-    text = clean_text(message.text)
-    return message if text == message.text else replace(message, text=text)
-
-
 def _masked(message: OutboundMessage) -> OutboundMessage:
-    return replace(message, text=mask_pii(message.text))
+    """A group post with phone and ID numbers hidden, in the text and in @-mentioned names."""
+    return replace(
+        message,
+        text=mask_pii(message.text),
+        mentions=tuple(Mention(m.user_id, mask_pii(m.name)) for m in message.mentions),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -119,9 +119,14 @@ class Store(Protocol):
         """A unit of work: everything inside commits together or not at all."""
 
     def pending_outbox(
-        self, *, now: datetime, platforms: Sequence[str], limit: int = 50
+        self,
+        *,
+        now: datetime,
+        platform: str,
+        chats: Collection[str] | None = None,
+        limit: int = 50,
     ) -> Sequence[OutboxItem]:
-        """Messages for these platforms due for (another) delivery attempt, oldest first."""
+        """A platform's messages (to `chats`, if given) due for delivery, oldest first."""
 
     def mark_sent(self, item_id: int, *, platform_message_id: str, at: datetime) -> None:
         """Record the platform's confirmation; the item is never sent again."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Protocol
@@ -31,11 +32,25 @@ class Reply:
     message: OutboundMessage
 
 
-def parse_line(raw: str, zone: tzinfo) -> InboundMessage:
+def _string(data: dict[str, Any], key: str, *, required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise BadLine(f"{key} is missing or empty")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise BadLine(f"{key} must be a string, not {type(value).__name__}")
+    return str(value)
+
+
+def parse_line(raw: str, zone: tzinfo, occurrence: int = 1) -> InboundMessage:
     """One replay line as an inbound message; naive times are in the street's zone.
 
+    `occurrence` counts identical lines so far: the same text posted twice in the same
+    minute is two messages, while replaying the whole file again is a redelivery.
+
     Raises:
-        BadLine: the line is not a JSON object with the required fields.
+        BadLine: the line is not a JSON object with the required fields of the right types.
     """
     try:
         data: Any = json.loads(raw)
@@ -43,36 +58,35 @@ def parse_line(raw: str, zone: tzinfo) -> InboundMessage:
         raise BadLine(f"not JSON ({exc.msg})") from None
     if not isinstance(data, dict):
         raise BadLine("not a JSON object")
-    missing = [key for key in REQUIRED if key not in data]
-    if missing:
-        raise BadLine(f"missing {', '.join(missing)}")
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise BadLine("text must be a string")
+    stamp = _string(data, "time")
     try:
-        time = datetime.fromisoformat(str(data["time"]))
+        time = datetime.fromisoformat(str(stamp))
     except ValueError:
-        raise BadLine(f"time {data['time']!r} is not ISO-8601") from None
+        raise BadLine(f"time {stamp!r} is not ISO-8601") from None
     if time.tzinfo is None:
         time = time.replace(tzinfo=zone)
-    platform = str(data.get("platform", Platform.CONSOLE.value))
+    platform = _string(data, "platform", required=False) or Platform.CONSOLE.value
     if platform not in set(Platform):
         raise BadLine(f"unknown platform {platform!r}")
     try:
         kind = MessageKind(data.get("kind", MessageKind.TEXT.value))
     except ValueError:
         raise BadLine(f"unknown kind {data.get('kind')!r}") from None
-    sender_id = str(data["sender_id"])
-    text = data["text"] if isinstance(data["text"], str) else json.dumps(data["text"])
-    # A stable id from the content: replaying the same file twice is a redelivery, not news.
-    message_id = str(data.get("id") or "r-" + hashlib.sha1(raw.strip().encode()).hexdigest()[:16])
+    sender_id = str(_string(data, "sender_id"))
+    digest = hashlib.sha1(f"{raw.strip()}#{occurrence}".encode()).hexdigest()[:16]
     return InboundMessage(
         platform=platform,
-        chat_id=str(data["chat"]),
-        message_id=message_id,
+        chat_id=str(_string(data, "chat")),
+        message_id=_string(data, "id", required=False) or f"r-{digest}",
         sender_id=sender_id,
-        sender_name=str(data.get("sender_name") or sender_id),
+        sender_name=_string(data, "sender_name", required=False) or "居民",
         text=text,
         time=time,
         kind=kind,
-        reply_to=str(data["reply_to"]) if data.get("reply_to") is not None else None,
+        reply_to=_string(data, "reply_to", required=False),
     )
 
 
@@ -84,22 +98,33 @@ class RecordingChat(ChatAdapter, Protocol):
 
 
 async def replay(
-    bot: GridBot, chats: Sequence[RecordingChat], lines: Iterable[str], zone: tzinfo
-) -> list[Reply]:
-    """Feed every line through `bot`; bad lines are logged and skipped, never fatal.
+    bot: GridBot,
+    chats: Sequence[RecordingChat],
+    lines: Iterable[str],
+    zone: tzinfo,
+    on_reply: Callable[[Reply], None],
+) -> int:
+    """Feed every line through `bot`, passing each reply to `on_reply` as it is produced.
 
-    `chats` must be attached to `bot`, one for each platform the lines may name.
+    Bad lines are logged and skipped, never fatal. `chats` must be attached to `bot`, one for
+    each platform the lines may name. Returns the number of lines skipped.
     """
-    replies: list[Reply] = []
+    seen: Counter[str] = Counter()
+    skipped = 0
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
+        seen[raw.strip()] += 1
         try:
-            message = parse_line(raw, zone)
+            message = parse_line(raw, zone, seen[raw.strip()])
         except BadLine as exc:
             _LOGGER.warning("replay line %s skipped: %s", number, exc)
+            skipped += 1
             continue
-        await bot.receive(message)
+        outcome = await bot.receive(message)
+        if outcome.error and not outcome.replies:
+            _LOGGER.warning("replay line %s failed: %s", number, outcome.error)
         for chat in chats:
-            replies += [Reply(number, message.time, sent) for sent in chat.take()]
-    return replies
+            for sent in chat.take():
+                on_reply(Reply(number, message.time, sent))
+    return skipped

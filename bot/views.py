@@ -93,5 +93,5 @@ def display(message: OutboundMessage, bot_name: str) -> str:
     mentions = "".join(f"@{m.name} " for m in message.mentions)
     head = f"🤖 {bot_name}："
     lines = (mentions + message.text).splitlines() or [""]
-    pad = " " * (width(head))
-    return head + lines[0] + "".join(f"\n{pad}{line}" for line in lines[1:])
+    indent = " " * width(head)
+    return head + lines[0] + "".join(f"\n{indent}{line}" for line in lines[1:])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -86,8 +86,12 @@ class SqlTransaction:
             sent_at=message.time,
             received_at=_now(),
         )
-        self._session.add(row)
-        self._session.flush()
+        try:
+            with self._session.begin_nested():
+                self._session.add(row)
+        except sa.exc.IntegrityError:
+            # Another process stored the same message a moment ago: a redelivery after all.
+            return None
         return row.id
 
     def mark_processed(
@@ -314,19 +318,22 @@ class SqlStore:
             yield SqlTransaction(session)
 
     def pending_outbox(
-        self, *, now: datetime, platforms: Sequence[str], limit: int = 50
+        self,
+        *,
+        now: datetime,
+        platform: str,
+        chats: Collection[str] | None = None,
+        limit: int = 50,
     ) -> Sequence[OutboxItem]:
+        query = select(OutboxRow).where(
+            OutboxRow.status == "pending",
+            col(OutboxRow.next_attempt_at) <= now,
+            OutboxRow.platform == platform,
+        )
+        if chats is not None:
+            query = query.where(col(OutboxRow.chat_id).in_(chats))
         with Session(self.engine) as session:
-            rows = session.exec(
-                select(OutboxRow)
-                .where(
-                    OutboxRow.status == "pending",
-                    col(OutboxRow.next_attempt_at) <= now,
-                    col(OutboxRow.platform).in_(platforms),
-                )
-                .order_by(col(OutboxRow.id))
-                .limit(limit)
-            )
+            rows = session.exec(query.order_by(col(OutboxRow.id)).limit(limit))
             return [
                 OutboxItem(
                     id=row.id,

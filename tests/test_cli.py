@@ -193,3 +193,65 @@ def test_an_unreachable_database_stops_with_one_line(config_file: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("gridbot: database error: cannot open the database")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_replay_is_strict_about_types_and_keeps_repeated_messages(
+    tmp_path: Path, config_file: Path
+) -> None:
+    lift = {
+        "time": "2026-11-23T08:00:00",
+        "chat": "chat-1",
+        "sender_id": "r1",
+        "text": "3栋电梯坏了",
+    }
+    conversation = tmp_path / "odd.jsonl"
+    conversation.write_text(
+        "\ufeff"  # a BOM, as Windows exports have
+        + replay_lines(
+            lift,
+            {**lift, "text": ["电梯", "坏了"]},
+            {**lift, "chat": None},
+            {**lift, "sender_id": ""},
+            [1, 2, 3],  # type: ignore[arg-type]
+            lift,  # the same text again in the same minute: a second message
+            {**lift, "chat": 12345, "sender_id": 678, "text": "路灯坏了"},
+        ),
+        encoding="utf-8",
+    )
+    result = run("--config", str(config_file), "replay", str(conversation), "--json")
+    assert result.returncode == 0
+    assert [json.loads(line)["line"] for line in result.stdout.splitlines()] == [1, 6, 7]
+    for line, problem in [
+        (2, "text must be a string"),
+        (3, "chat is missing or empty"),
+        (4, "sender_id is missing or empty"),
+        (5, "not a JSON object"),
+    ]:
+        assert f"line {line} skipped: {problem}" in result.stderr
+    assert "4 line(s) skipped" in result.stderr
+    tickets = json.loads(run("--config", str(config_file), "tickets", "--json").stdout)
+    assert [t["chat"] for t in tickets] == ["chat-1", "chat-1", "12345"]
+
+
+def test_tickets_for_an_unknown_grid(config_file: Path) -> None:
+    result = run("--config", str(config_file), "tickets", "--grid", "nope")
+    assert result.returncode == 2 and "no grid 'nope'" in result.stderr
+
+
+def test_demo_into_a_pipe_that_closes_early() -> None:
+    result = subprocess.run(
+        f"'{GRIDBOT}' demo | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.stdout.startswith("━━") and "Traceback" not in result.stderr
+
+
+def test_demo_twice_on_one_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    run("demo", "--db", url)
+    second = run("demo", "--db", url)
+    assert "已登记为工单 #6" in second.stdout

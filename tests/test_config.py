@@ -147,3 +147,38 @@ def test_database_url_comes_from_the_environment_and_paths_from_the_file(
 
     monkeypatch.setenv("GRIDBOT_DATABASE_URL", "postgresql://gridbot:secret@db/gridbot")
     assert load_config(path).database.url == "postgresql://gridbot:secret@db/gridbot"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "mysql://root@localhost/grid",
+            "database.url: Value error, use sqlite:///FILE or postgresql",
+        ),
+        ("postgresql://grid:hunter2@db/grid", "database.url: secrets are not kept in the file"),
+    ],
+)
+def test_database_urls_that_cannot_be_used(tmp_path: Path, url: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, config_data(database={"url": url})))
+    assert expected.replace("Value error, ", "") in str(caught.value)
+
+
+def test_a_template_field_needs_a_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"templates.done: fields need names"):
+        load_config(write(tmp_path, broken("templates", {"done": "{} 好了"})))
+
+
+def test_numeric_platform_ids_are_ids() -> None:
+    data = config_data()
+    data["grids"]["g1"]["chats"] = [{"platform": "telegram", "chat_id": -1001234567890}]
+    data["grids"]["g1"]["members"][0] = {
+        "platform": "telegram",
+        "user_id": 42,
+        "name": "小王",
+        "role": "gridworker",
+    }
+    grid = parse_config(data).grids["g1"]
+    assert grid.chats[0].chat_id == "-1001234567890"
+    assert grid.role_of("telegram", "42") is Role.GRIDWORKER

@@ -58,3 +58,15 @@ def test_multi_line_replies_are_indented_under_the_bot_name() -> None:
     first, second = out.getvalue().splitlines()
     assert first == "🤖 助手：@王姐 第一行"
     assert second == " " * 9 + "第二行"  # 🤖 2 + space 1 + 助手 4 + ： 2 columns
+
+
+def test_a_console_shows_only_its_own_group(config: Config, sqlite_url: str) -> None:
+    from tests.utils.builders import message
+
+    bot = build_bot(config, database_url=sqlite_url)
+    out = io.StringIO()
+    console = ConsoleAdapter("chat-1", {}, speaker="x", out=out)
+    bot.attach(console, chats=["chat-1"])
+    asyncio.run(bot.receive(message("3栋电梯坏了", chat="chat-2")))
+    asyncio.run(bot.receive(message("5栋电梯坏了", chat="chat-1")))
+    assert "#2" in out.getvalue() and "#1" not in out.getvalue()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 import sqlalchemy as sa
 
@@ -89,7 +91,6 @@ def test_gridworker_closes_a_ticket_and_the_reporter_is_told(chat: FakeChat) -> 
     [
         "/办结 #1 物业已修好电梯",
         "／done 1，物业已修好电梯",
-        "/done@gridbot 1号 物业已修好电梯",
         "/DONE 1 物业已修好电梯",
     ],
 )
@@ -107,8 +108,8 @@ def test_done_accepts_the_ways_people_type_it(chat: FakeChat, command: str) -> N
         ("/done 1", "请写上处理结果"),
         ("/done abc 修好了", "不是工单号"),
         ("/done 99 修好了", "没有找到工单 #99"),
-        ("/list open", "用法：/list"),
         ("/frobnicate", "没有 /frobnicate 这个命令"),
+        ("/list all", "用法：/list"),
     ],
 )
 def test_command_mistakes_get_one_helpful_line(chat: FakeChat, command: str, expected: str) -> None:
@@ -117,6 +118,35 @@ def test_command_mistakes_get_one_helpful_line(chat: FakeChat, command: str, exp
     assert len(replies) == 1 and expected in replies[0]
     assert "\n" not in replies[0]
     assert chat.tickets()[0].state is TicketState.OPEN
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [("/done 1 。", "请写上处理结果"), ("/done 99999999999 修好了", "不是工单号")],
+)
+def test_done_needs_a_real_number_and_result(chat: FakeChat, command: str, expected: str) -> None:
+    chat.say(LIFT)
+    [reply] = chat.say(command, sender="w1")
+    assert expected in reply
+    assert chat.tickets()[0].state is TicketState.OPEN
+
+
+def test_a_command_for_another_bot_is_left_alone(chat: FakeChat) -> None:
+    chat.say(LIFT)
+    assert chat.say("/done@otherbot 1 修好了", sender="w1") == []
+    assert chat.tickets()[0].state is TicketState.OPEN
+
+
+def test_a_residents_slash_message_is_still_heard(chat: FakeChat) -> None:
+    [reply] = chat.say("/3栋电梯坏了老人上不去", sender="r1")
+    assert "#1" in reply
+
+
+def test_closing_a_private_matter_keeps_its_details_out_of_the_group(chat: FakeChat) -> None:
+    chat.say("有没有靠谱的家政阿姨推荐？家里想请个钟点工", sender="r1", name="王姐")
+    [reply] = chat.say("/done 1 已把家政公司电话私下发给王姐", sender="w1")
+    assert reply.startswith("@王姐 #1 已办结") and "家政" not in reply
+    assert chat.events(chat.tickets()[0].id)[-1].note == "已把家政公司电话私下发给王姐"
 
 
 def test_done_twice_is_refused(chat: FakeChat) -> None:
@@ -169,6 +199,44 @@ def test_list_shows_the_grids_open_tickets_and_hides_private_details(chat: FakeC
 
 def test_list_when_nothing_is_open(chat: FakeChat) -> None:
     assert chat.say("/在办", sender="w1") == ["一网格目前没有在办的工单。"]
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("13812345678", "138****5678"),
+        ("+86 138 1234 5678", "138****5678"),
+        ("8613812345678", "138****5678"),
+        ("138.1234.5678", "138****5678"),
+        ("138—1234—5678", "138****5678"),
+        ("１３８１２３４５６７８", "138****5678"),
+        ("023-68881234", "023****1234"),
+        ("(010)12345678", "010****5678"),
+        ("500101 19900101 1234", "500***********1234"),
+        ("50010119900101123X", "500***********123X"),
+    ],
+)
+def test_every_way_of_writing_a_number_is_masked(chat: FakeChat, written: str, shown: str) -> None:
+    chat.say(f"3栋电梯坏了，联系我{written}")
+    [listing] = chat.say("/list", sender="w1")
+    assert shown in listing
+    assert not any(run in listing for run in ("12345678", "68881234", "19900101"))
+
+
+def test_dates_times_and_ticket_numbers_are_not_masked(chat: FakeChat) -> None:
+    chat.say("3栋电梯2026-11-22下午3-5点停了，12345也打了")
+    [listing] = chat.say("/list", sender="w1")
+    assert "2026-11-22下午3-5点" in listing and "12345" in listing
+
+
+def test_names_with_phone_numbers_are_masked_in_mentions(chat: FakeChat) -> None:
+    [reply] = chat.say(LIFT, sender="r9", name="王姐 139-1234-5678")
+    assert reply.startswith("@王姐 139****5678 ")
+
+
+def test_a_number_typed_as_a_command_is_not_echoed(chat: FakeChat) -> None:
+    [reply] = chat.say("/身份证500101199001011234", sender="w1")
+    assert "500101199001011234"[:10] not in reply and "没有" in reply
 
 
 def test_phone_and_id_numbers_are_masked_in_group_posts(chat: FakeChat) -> None:
@@ -258,3 +326,32 @@ def test_a_long_list_stays_readable(chat: FakeChat) -> None:
     assert lines[0] == "一网格在办工单 25 件："
     assert len(lines) == 22 and lines[1].startswith("#1 ") and lines[20].startswith("#20 ")
     assert lines[-1] == "……还有 5 件，最早的排在前面。"
+
+
+def test_nonsense_fields_are_cleaned_before_storing(chat: FakeChat) -> None:
+    from datetime import datetime
+
+    odd = message(
+        "3栋电梯坏了",
+        sender="x" * 300,
+        name="名\x00字" * 100,
+        time=datetime(1, 1, 1, tzinfo=UTC),
+    )
+    [reply] = chat.push(odd)
+    assert "#1" in reply.text
+    [ticket] = chat.tickets()
+    assert ticket.reporters[0].user_id == "x" * 128
+    assert "\x00" not in ticket.reporters[0].name and len(ticket.reporters[0].name) == 64
+    assert ticket.created_at.year >= 2026
+
+
+def test_a_store_that_fails_is_reported_not_raised(
+    chat: FakeChat, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = chat.bot.store.engine  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE ticket_reporter"))
+        conn.execute(sa.text("ALTER TABLE message RENAME TO message_gone"))
+    outcome = chat.bot.pipeline.process(message(LIFT))
+    assert outcome.error is not None and outcome.error.startswith("not stored")
+    assert "could not store message" in caplog.text

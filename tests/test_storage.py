@@ -15,6 +15,7 @@ from bot.bootstrap import open_store
 from bot.domain import TicketState, Triage, Verdict
 from bot.messages import Mention, OutboundMessage
 from storage import DatabaseError, SqlStore, make_engine, migrate
+from storage.store import SqlTransaction
 from tests.utils.builders import T0, message
 
 VERDICT = Verdict(Triage.MINOR, "物业设施", False, 0.9, ("电梯", "坏了"))
@@ -160,19 +161,19 @@ def test_outbox_delivers_once_and_backs_off(store: SqlStore) -> None:
         )
     assert first is not None and keyed is not None
 
-    due = store.pending_outbox(now=T0, platforms=["console"])
+    due = store.pending_outbox(now=T0, platform="console")
     assert [item.id for item in due] == [first, keyed]
     assert due[0].message.mentions == (Mention("r1", "李师傅"),)
-    assert store.pending_outbox(now=T0, platforms=["telegram"]) == []
+    assert store.pending_outbox(now=T0, platform="telegram") == []
 
     store.mark_failed(first, error="platform down", retry_at=T0 + timedelta(seconds=4))
     store.mark_sent(keyed, platform_message_id="p-1", at=T0)
-    assert store.pending_outbox(now=T0, platforms=["console"]) == []
-    [retry] = store.pending_outbox(now=T0 + timedelta(seconds=5), platforms=["console"])
+    assert store.pending_outbox(now=T0, platform="console") == []
+    [retry] = store.pending_outbox(now=T0 + timedelta(seconds=5), platform="console")
     assert (retry.id, retry.attempts) == (first, 1)
 
     store.mark_failed(first, error="bad chat id", retry_at=None)
-    assert store.pending_outbox(now=T0 + timedelta(days=1), platforms=["console"]) == []
+    assert store.pending_outbox(now=T0 + timedelta(days=1), platform="console") == []
 
 
 def test_store_times_come_back_in_utc(store: SqlStore) -> None:
@@ -180,5 +181,19 @@ def test_store_times_come_back_in_utc(store: SqlStore) -> None:
         tx.enqueue(
             OutboundMessage("console", "c", "x"), at=T0.astimezone(ZoneInfo("Asia/Shanghai"))
         )
-    [item] = store.pending_outbox(now=T0, platforms=["console"])
+    [item] = store.pending_outbox(now=T0, platform="console")
     assert item.created_at == T0 and item.created_at.tzinfo == UTC
+
+
+def test_a_race_on_the_same_message_counts_as_a_redelivery(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbound = message("电梯坏了", message_id="race")
+    with store.transaction() as tx:
+        tx.record_message(inbound, grid_id=None)
+    # Another process stored it between our check and our insert.
+    monkeypatch.setattr(SqlTransaction, "_message_row", lambda self, message: None)
+    with store.transaction() as tx:
+        assert tx.record_message(inbound, grid_id=None) is None
+        tx.enqueue(OutboundMessage("console", "c", "the transaction goes on"), at=T0)
+    assert len(store.pending_outbox(now=T0, platform="console")) == 1
