@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import sys
 import uuid
@@ -71,7 +70,9 @@ class ConsoleAdapter:
         print(f"（你现在是 {self._speaker}。输入 :help 查看说明）", file=self._out, flush=True)
         while self._sink is not None:
             try:
-                line = await asyncio.to_thread(self._read, f"{self._speaker}> ")
+                # Read on the loop's own thread: the console is one conversation in turn, and
+                # Ctrl-C must interrupt the prompt at once (a worker thread would hold it).
+                line = self._read(f"{self._speaker}> ")
             except EOFError:
                 break
             line = line.strip()

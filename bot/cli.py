@@ -204,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageProblem, DemoError) as exc:
         print(f"gridbot: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
+        print(file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`gridbot demo | head`): not an error worth a traceback.
