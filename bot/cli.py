@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -65,6 +66,9 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
     bot.attach(console, chats=[chats[0]])
 
     async def session() -> None:
+        # asyncio.run's own Ctrl-C handler only cancels the task, which cannot happen while
+        # the prompt waits for a line: let Ctrl-C raise KeyboardInterrupt there instead.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         await console.start(bot.receive)
         print(f"━━ {grid.name} 居民群（控制台）━━")
         await console.interact()

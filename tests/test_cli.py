@@ -255,3 +255,29 @@ def test_demo_twice_on_one_database(tmp_path: Path) -> None:
     run("demo", "--db", url)
     second = run("demo", "--db", url)
     assert "已登记为工单 #6" in second.stdout
+
+
+def test_ctrl_c_leaves_chat_at_once(config_file: Path) -> None:
+    import pty
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: gridbot chat on a terminal
+        os.chdir(ROOT)
+        os.execv(str(GRIDBOT), ["gridbot", "--config", str(config_file), "chat"])
+    seen = b""
+    deadline = time.monotonic() + 30
+    while b"> " not in seen and time.monotonic() < deadline:
+        seen += os.read(fd, 1024)
+    os.write(fd, b"\x03")
+    for _ in range(50):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise AssertionError("gridbot chat did not stop on Ctrl-C")
+    assert os.waitstatus_to_exitcode(status) == 130
+    os.close(fd)
