@@ -12,8 +12,37 @@ from bot.delivery import Delivery
 from bot.intake import Intake, staff_speak_freely
 from bot.pipeline import Pipeline, skip_non_text
 from bot.ports import Classifier
-from classifiers import KeywordClassifier
+from classifiers import MODEL_DIR, Example, TrainedClassifier
 from storage import SqlStore, make_engine, migrate
+
+
+class ModelMissing(Exception):
+    """The trained model cannot be loaded; the message says how to make one."""
+
+
+def build_classifier(config: Config) -> Classifier:
+    """The trained classifier: the config's model folder, else the one shipped in the package.
+
+    Raises:
+        ModelMissing: the folder has no model in it.
+    """
+    folder = config.classifier.model or MODEL_DIR
+    try:
+        return TrainedClassifier(folder)
+    except FileNotFoundError:
+        raise ModelMissing(
+            f"no trained model in {folder}; run `gridbot train --out {folder}` "
+            "or remove classifier.model from the config to use the shipped one"
+        ) from None
+
+
+def corrections(config: Config, database_url: str | None = None) -> list[Example]:
+    """The messages gridworkers have labelled, as training examples."""
+    store = open_store(database_url or config.database.url)
+    return [
+        Example(f"correction-{i}", e.text, e.triage.value, e.category, e.urgent)
+        for i, e in enumerate(store.labelled_examples(), start=1)
+    ]
 
 
 def open_store(url: str) -> SqlStore:
@@ -43,7 +72,7 @@ def build_bot(
         commands.authorize,
         commands.run,
         staff_speak_freely,
-        Intake(classifier or KeywordClassifier()),
+        Intake(classifier or build_classifier(config), config.classifier.confidence_threshold),
     )
     pipeline = Pipeline(config, store, stages, clock=clock)
     return GridBot(config=config, store=store, pipeline=pipeline, delivery=Delivery(store, clock))

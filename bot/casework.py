@@ -14,7 +14,17 @@ from bot.commands import (
     meaningful,
     split_ticket_args,
 )
-from bot.domain import ROLE_WORDS, STATE_WORDS, TRIAGE_WORDS, Ticket, TicketState, Triage
+from bot.domain import (
+    ACTIVE_STATES,
+    CATEGORIES,
+    ROLE_WORDS,
+    STATE_WORDS,
+    TRIAGE_WORDS,
+    LabelledExample,
+    Ticket,
+    TicketState,
+    Triage,
+)
 from bot.messages import Mention
 from bot.pipeline import Context
 
@@ -64,9 +74,7 @@ def build_commands() -> CommandSet:
     def list_open(ctx: Context, args: str) -> None:
         if args:
             raise UsageError("/list 目前不带参数。")
-        tickets = ctx.tx.list_tickets(
-            street=ctx.street, grid_id=ctx.grid.id, states=[TicketState.OPEN]
-        )
+        tickets = ctx.tx.list_tickets(street=ctx.street, grid_id=ctx.grid.id, states=ACTIVE_STATES)
         templates = ctx.grid.templates
         if not tickets:
             ctx.reply(templates.list_empty.format(grid=ctx.grid.name))
@@ -92,7 +100,7 @@ def build_commands() -> CommandSet:
         ticket = grid_ticket(ctx, number)
         if not meaningful(result):
             raise UsageError("请写上处理结果，报告人会看到。")
-        if ticket.state is not TicketState.OPEN:
+        if ticket.state not in ACTIVE_STATES:
             raise CommandError(f"工单 {ticket.label} {STATE_WORDS[ticket.state]}，不用再办结。")
         ticket = ctx.tx.change_state(
             ticket.id,
@@ -115,4 +123,83 @@ def build_commands() -> CommandSet:
         )
         ctx.reply(text, mentions=[Mention(r.user_id, r.name) for r in ticket.reporters])
 
+    @commands.command(
+        "confirm",
+        "确认",
+        roles=STAFF,
+        usage="/confirm 工单号",
+        example="/confirm 12",
+        summary="确认我对待确认工单的分类，开始办理",
+    )
+    def confirm(ctx: Context, args: str) -> None:
+        ticket = grid_ticket(ctx, args)
+        if ticket.state is not TicketState.PENDING:
+            state = STATE_WORDS[ticket.state]
+            raise CommandError(f"工单 {ticket.label} {state}，不用确认；要改分类请用 /reclassify。")
+        _relabel(ctx, ticket, ticket.triage, ticket.category, source="confirmed")
+        kind = f"{TRIAGE_WORDS[ticket.triage]}·{ticket.category}"
+        ctx.reply(f"工单 {ticket.label} 已确认为{kind}，开始办理。")
+
+    @commands.command(
+        "reclassify",
+        "纠正",
+        roles=STAFF,
+        usage="/reclassify 工单号 major|minor|private|none [分类]",
+        example="/reclassify 12 major 市政设施",
+        summary="纠正工单的三事分流和分类；none 表示不是诉求，工单撤销",
+    )
+    def reclassify(ctx: Context, args: str) -> None:
+        parts = args.split()
+        if len(parts) not in (2, 3):
+            raise UsageError("请写上工单号和新的分流。")
+        ticket = grid_ticket(ctx, parts[0])
+        triage = _triage(parts[1])
+        category = parts[2] if len(parts) == 3 else ticket.category
+        if triage is Triage.NONE:
+            category = "其他"
+        if category not in CATEGORIES:
+            raise UsageError(f"没有“{category[:8]}”这个分类，可选：{'、'.join(CATEGORIES)}。")
+        if ticket.state not in ACTIVE_STATES:
+            raise CommandError(f"工单 {ticket.label} {STATE_WORDS[ticket.state]}，不能再改分类。")
+        _relabel(ctx, ticket, triage, category, source="corrected")
+        if triage is Triage.NONE:
+            ctx.reply(f"好的，{ticket.label} 不是需要办理的诉求，已撤销。谢谢纠正，我会学着分辨。")
+        else:
+            ctx.reply(
+                f"好的，{ticket.label} 改为{TRIAGE_WORDS[triage]}·{category}，谢谢纠正，我会记住。"
+            )
+
     return commands
+
+
+def _triage(word: str) -> Triage:
+    names = {t.value: t for t in Triage} | {TRIAGE_WORDS[t]: t for t in Triage}
+    try:
+        return names[word.lower()]
+    except KeyError:
+        raise UsageError(f"“{word[:8]}”不是分流，可选 major、minor、private、none。") from None
+
+
+def _relabel(ctx: Context, ticket: Ticket, triage: Triage, category: str, *, source: str) -> None:
+    """Set the ticket's labels and keep the message as a training example."""
+    to = TicketState.DISMISSED if triage is Triage.NONE else TicketState.OPEN
+    ctx.tx.reclassify(
+        ticket.id,
+        triage=triage,
+        category=category,
+        to=to,
+        actor_id=ctx.message.sender_id,
+        actor_name=ctx.message.sender_name,
+        at=ctx.message.time,
+    )
+    example = LabelledExample(
+        text=ctx.tx.ticket_text(ticket.id),
+        triage=triage,
+        category=category,
+        urgent=ticket.urgent,
+        source=source,
+    )
+    ctx.tx.add_example(
+        example, ticket_id=ticket.id, actor_id=ctx.message.sender_id, at=ctx.message.time
+    )
+    ctx.ticket_id = ticket.id

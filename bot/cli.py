@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from adapters import ConsoleAdapter, MemoryChat
-from bot.bootstrap import build_bot, open_store
+from bot import cli_model
+from bot.bootstrap import ModelMissing, build_bot, open_store
 from bot.config import CONFIG_ENV, Config, ConfigError, load_config
 from bot.demo import DemoError, demo_grid, play
 from bot.domain import ROLE_WORDS, TicketState
@@ -175,6 +176,8 @@ def _parser() -> argparse.ArgumentParser:
     replay_.add_argument("--json", action="store_true", help="one JSON object per reply")
     database(replay_)
 
+    cli_model.register(add)
+
     tickets = add(
         "tickets", "list tickets: number, grid, state, triage, category, reporters", _tickets
     )
@@ -205,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gridbot: config error: {exc}", file=sys.stderr)
     except DatabaseError as exc:
         print(f"gridbot: database error: {exc}", file=sys.stderr)
-    except (UsageProblem, DemoError) as exc:
+    except (UsageProblem, DemoError, ModelMissing, cli_model.ModelProblem) as exc:
         print(f"gridbot: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
         print(file=sys.stderr)

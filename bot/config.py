@@ -74,6 +74,13 @@ class _Ids(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
+class ClassifierConfig(_Strict):
+    """The classifier: which trained model, and how sure it must be to skip confirmation."""
+
+    model: Path | None = Field(None, description="a folder written by `gridbot train --out`")
+    confidence_threshold: float = Field(0.5, ge=0, le=1)
+
+
 class ChatBinding(_Ids):
     """One chat group that belongs to a grid."""
 
@@ -124,6 +131,9 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "confirm_major": frozenset({"ticket", "category", "urgent_mark"}),
     "confirm_minor": frozenset({"ticket", "category", "urgent_mark"}),
     "confirm_private": frozenset({"ticket", "category", "urgent_mark"}),
+    "confirm_pending": frozenset(
+        {"ticket", "number", "guess", "triage", "category", "urgent_mark"}
+    ),
     "urgent_mark": frozenset(),
     "done": frozenset({"ticket", "worker", "result"}),
     "done_private": frozenset({"ticket", "worker"}),
@@ -149,6 +159,10 @@ class Templates(_Strict):
     confirm_private: str = (
         "{urgent_mark}收到，已登记为 {ticket}（私事·{category}），"
         "网格员会给您办理的建议和渠道，并跟进结果。"
+    )
+    confirm_pending: str = (
+        "{urgent_mark}收到，已登记为工单 {ticket}。我判断像是{guess}，但拿不太准，"
+        "请网格员发 /confirm {number} 确认，或 /reclassify {number} major|minor|private|none 纠正。"
     )
     urgent_mark: str = "【紧急】"
     done: str = "工单 {ticket} 已办结：{result}（{worker}）。问题没解决的话，请在群里告诉我们。"
@@ -237,6 +251,7 @@ class _FileConfig(_Strict):
 
     street: StreetConfig
     database: DatabaseConfig = DatabaseConfig()
+    classifier: ClassifierConfig = ClassifierConfig()
     sla: SlaConfig = SlaConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     templates: Templates = Templates()
@@ -267,6 +282,7 @@ class Config(BaseModel):
 
     street: StreetConfig
     database: DatabaseConfig
+    classifier: ClassifierConfig
     sla: SlaConfig
     schedule: ScheduleConfig
     templates: Templates
@@ -365,6 +381,7 @@ def parse_config(data: Any, source: str = "config") -> Config:
     return Config(
         street=raw.street,
         database=database,
+        classifier=raw.classifier,
         sla=raw.sla,
         schedule=raw.schedule,
         templates=raw.templates,
@@ -395,8 +412,12 @@ def load_config(path: str | Path | None = None) -> Config:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{file}{where}: not valid YAML ({problem})") from None
     config = parse_config(data, source=str(file))
-    database = DatabaseConfig(url=_relative_to(config.database.url, file.resolve().parent))
-    return config.model_copy(update={"database": database})
+    folder = file.resolve().parent
+    database = DatabaseConfig(url=_relative_to(config.database.url, folder))
+    classifier = config.classifier
+    if classifier.model is not None and not classifier.model.is_absolute():
+        classifier = classifier.model_copy(update={"model": folder / classifier.model})
+    return config.model_copy(update={"database": database, "classifier": classifier})
 
 
 def _relative_to(url: str, folder: Path) -> str:

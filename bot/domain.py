@@ -79,14 +79,19 @@ ROLE_WORDS: dict[Role, str] = {
 class TicketState(enum.StrEnum):
     """Where a ticket (工单) stands in its lifecycle."""
 
+    PENDING = "pending"  # the classifier was unsure: a gridworker confirms or corrects it
     OPEN = "open"
     RESOLVED = "resolved"
+    DISMISSED = "dismissed"  # a gridworker found it was no appeal after all
 
 
 STATE_WORDS: dict[TicketState, str] = {
+    TicketState.PENDING: "待确认",
     TicketState.OPEN: "已受理",
     TicketState.RESOLVED: "已办结",
+    TicketState.DISMISSED: "已撤销",
 }
+ACTIVE_STATES = (TicketState.PENDING, TicketState.OPEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +130,17 @@ class Ticket:
     def label(self) -> str:
         """The short number people say aloud, e.g. `#27`."""
         return f"#{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledExample:
+    """A message with the labels a gridworker confirmed or gave it."""
+
+    text: str
+    triage: Triage
+    category: str
+    urgent: bool
+    source: str
 
 
 @dataclass(frozen=True, slots=True)

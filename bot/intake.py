@@ -6,7 +6,7 @@ import logging
 import re
 
 from bot.config import Templates
-from bot.domain import Ticket, Triage
+from bot.domain import TRIAGE_WORDS, Role, Ticket, TicketState, Triage
 from bot.messages import Mention
 from bot.pipeline import Context
 from bot.ports import Classifier
@@ -27,6 +27,15 @@ def summarise(text: str) -> str:
 
 def confirmation(templates: Templates, ticket: Ticket) -> str:
     """The one short message that confirms a new ticket in the group."""
+    if ticket.state is TicketState.PENDING:
+        return templates.confirm_pending.format(
+            ticket=ticket.label,
+            number=ticket.number,
+            guess=f"{TRIAGE_WORDS[ticket.triage]}·{ticket.category}",
+            triage=ticket.triage.value,
+            category=ticket.category,
+            urgent_mark=templates.urgent_mark if ticket.urgent else "",
+        )
     template = {
         Triage.MAJOR: templates.confirm_major,
         Triage.MINOR: templates.confirm_minor,
@@ -47,8 +56,9 @@ def staff_speak_freely(ctx: Context) -> bool:
 class Intake:
     """The stage that turns a resident's appeal into a ticket and stays silent on chatter."""
 
-    def __init__(self, classifier: Classifier) -> None:
+    def __init__(self, classifier: Classifier, confidence_threshold: float) -> None:
         self._classifier = classifier
+        self._threshold = confidence_threshold
 
     def __call__(self, ctx: Context) -> bool:
         message = ctx.message
@@ -56,12 +66,15 @@ class Intake:
         if not verdict.triage.is_appeal:
             _LOGGER.debug("chatter from %s: %s", message.sender_id, verdict.reasons)
             return True
+        # Low confidence is said, not hidden: the ticket waits for a gridworker's word.
+        unsure = verdict.confidence < self._threshold
         ticket = ctx.tx.open_ticket(
             street=ctx.street,
             grid_id=ctx.grid.id,
             message=message,
             verdict=verdict,
             summary=summarise(message.text),
+            state=TicketState.PENDING if unsure else TicketState.OPEN,
         )
         ctx.ticket_id = ticket.id
         _LOGGER.info(
@@ -72,8 +85,12 @@ class Intake:
             verdict.category,
             " urgent" if verdict.urgent else "",
         )
-        ctx.reply(
-            confirmation(ctx.grid.templates, ticket),
-            mentions=[Mention(message.sender_id, message.sender_name)],
-        )
+        mentions = [Mention(message.sender_id, message.sender_name)]
+        if unsure:
+            mentions += [
+                Mention(m.user_id, m.name)
+                for m in ctx.grid.members
+                if m.role is Role.GRIDWORKER and m.platform == message.platform
+            ]
+        ctx.reply(confirmation(ctx.grid.templates, ticket), mentions=mentions)
         return True

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain import Ticket, TicketEvent, TicketState, Verdict
+from bot.domain import LabelledExample, Ticket, TicketEvent, TicketState, Triage, Verdict
 from bot.messages import InboundMessage, OutboundMessage
 
 MessageSink = Callable[[InboundMessage], Awaitable[object]]
@@ -77,6 +77,7 @@ class StoreTransaction(Protocol):
         message: InboundMessage,
         verdict: Verdict,
         summary: str,
+        state: TicketState = TicketState.OPEN,
     ) -> Ticket:
         """Open a ticket for an appeal, with its reporter and an `opened` audit event."""
 
@@ -105,6 +106,27 @@ class StoreTransaction(Protocol):
     ) -> Ticket:
         """Move a ticket to another state and write the audit event."""
 
+    def reclassify(
+        self,
+        ticket_id: int,
+        *,
+        triage: Triage,
+        category: str,
+        to: TicketState,
+        actor_id: str,
+        actor_name: str,
+        at: datetime,
+    ) -> Ticket:
+        """Give a ticket another triage and category (and state), with an audit event."""
+
+    def ticket_text(self, ticket_id: int) -> str:
+        """The full text of the message that opened the ticket."""
+
+    def add_example(
+        self, example: LabelledExample, *, ticket_id: int | None, actor_id: str, at: datetime
+    ) -> None:
+        """Keep a gridworker-labelled message for the next training."""
+
     def events(self, ticket_id: int) -> Sequence[TicketEvent]:
         """A ticket's audit trail, oldest first."""
 
@@ -114,6 +136,9 @@ class StoreTransaction(Protocol):
 
 class Store(Protocol):
     """The ticket store."""
+
+    def labelled_examples(self) -> Sequence[LabelledExample]:
+        """Every message gridworkers have labelled, oldest first."""
 
     def transaction(self) -> AbstractContextManager[StoreTransaction]:
         """A unit of work: everything inside commits together or not at all."""

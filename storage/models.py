@@ -142,3 +142,20 @@ class OutboxRow(SQLModel, table=True):
     next_attempt_at: datetime = _when(nullable=False, index=True)
     sent_at: datetime | None = _when(nullable=True)
     platform_message_id: str | None = Field(default=None, max_length=128)
+
+
+class LabelledExampleRow(SQLModel, table=True):
+    """A message a gridworker labelled by confirming or correcting the classifier; `gridbot
+    train` learns from these."""
+
+    __tablename__ = "labelled_example"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str
+    triage: str = Field(max_length=8)
+    category: str = Field(max_length=16)
+    urgent: bool = False
+    source: str = Field(max_length=16)  # confirmed | corrected
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    actor_id: str = Field(max_length=128)
+    created_at: datetime = _when(nullable=False)

@@ -11,10 +11,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.domain import Reporter, Ticket, TicketEvent, TicketState, Triage, Verdict
+from bot.domain import (
+    LabelledExample,
+    Reporter,
+    Ticket,
+    TicketEvent,
+    TicketState,
+    Triage,
+    Verdict,
+)
 from bot.messages import InboundMessage, Mention, MessageKind, OutboundMessage
 from bot.ports import OutboxItem
 from storage.models import (
+    LabelledExampleRow,
     MessageRow,
     OutboxRow,
     StreetCounter,
@@ -127,6 +136,7 @@ class SqlTransaction:
         message: InboundMessage,
         verdict: Verdict,
         summary: str,
+        state: TicketState = TicketState.OPEN,
     ) -> Ticket:
         source = self._message_row(message)
         row = TicketRow(
@@ -135,7 +145,7 @@ class SqlTransaction:
             grid_id=grid_id,
             platform=message.platform,
             chat_id=message.chat_id,
-            state=TicketState.OPEN.value,
+            state=state.value,
             triage=verdict.triage.value,
             category=verdict.category,
             urgent=verdict.urgent,
@@ -164,7 +174,7 @@ class SqlTransaction:
             actor_name=message.sender_name,
             action="opened",
             from_state=None,
-            to_state=TicketState.OPEN,
+            to_state=state,
             note=f"{verdict.triage.value}/{verdict.category}"
             + ("/urgent" if verdict.urgent else "")
             + f" confidence {verdict.confidence:.2f}",
@@ -235,6 +245,57 @@ class SqlTransaction:
         )
         self._session.flush()
         return _ticket(row, self._reporters([ticket_id])[ticket_id])
+
+    def reclassify(
+        self,
+        ticket_id: int,
+        *,
+        triage: Triage,
+        category: str,
+        to: TicketState,
+        actor_id: str,
+        actor_name: str,
+        at: datetime,
+    ) -> Ticket:
+        row = self._session.get_one(TicketRow, ticket_id)
+        before = TicketState(row.state)
+        note = f"{row.triage}/{row.category} → {triage.value}/{category}"
+        row.triage, row.category, row.state, row.updated_at = triage.value, category, to.value, at
+        self._session.add(row)
+        self._add_event(
+            ticket_id,
+            at=at,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            action="reclassified",
+            from_state=before,
+            to_state=to,
+            note=note,
+        )
+        self._session.flush()
+        return _ticket(row, self._reporters([ticket_id])[ticket_id])
+
+    def ticket_text(self, ticket_id: int) -> str:
+        row = self._session.get_one(TicketRow, ticket_id)
+        if row.source_message_id is None:
+            return row.summary
+        return self._session.get_one(MessageRow, row.source_message_id).text
+
+    def add_example(
+        self, example: LabelledExample, *, ticket_id: int | None, actor_id: str, at: datetime
+    ) -> None:
+        self._session.add(
+            LabelledExampleRow(
+                text=example.text,
+                triage=example.triage.value,
+                category=example.category,
+                urgent=example.urgent,
+                source=example.source,
+                ticket_id=ticket_id,
+                actor_id=actor_id,
+                created_at=at,
+            )
+        )
 
     def _add_event(
         self,
@@ -311,6 +372,14 @@ class SqlStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def labelled_examples(self) -> Sequence[LabelledExample]:
+        with Session(self.engine) as session:
+            rows = session.exec(select(LabelledExampleRow).order_by(col(LabelledExampleRow.id)))
+            return [
+                LabelledExample(r.text, Triage(r.triage), r.category, r.urgent, r.source)
+                for r in rows
+            ]
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:

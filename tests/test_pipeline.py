@@ -217,14 +217,14 @@ def test_list_when_nothing_is_open(chat: FakeChat) -> None:
     ],
 )
 def test_every_way_of_writing_a_number_is_masked(chat: FakeChat, written: str, shown: str) -> None:
-    chat.say(f"3栋电梯坏了，联系我{written}")
+    chat.say(f"3栋2单元的电梯又坏了，老人上不去楼，有事打我电话{written}")
     [listing] = chat.say("/list", sender="w1")
     assert shown in listing
     assert not any(run in listing for run in ("12345678", "68881234", "19900101"))
 
 
 def test_dates_times_and_ticket_numbers_are_not_masked(chat: FakeChat) -> None:
-    chat.say("3栋电梯2026-11-22下午3-5点停了，12345也打了")
+    chat.say("3栋2单元的电梯2026-11-22下午3-5点又坏了，老人上不去楼，12345也打了")
     [listing] = chat.say("/list", sender="w1")
     assert "2026-11-22下午3-5点" in listing and "12345" in listing
 
@@ -240,7 +240,7 @@ def test_a_number_typed_as_a_command_is_not_echoed(chat: FakeChat) -> None:
 
 
 def test_phone_and_id_numbers_are_masked_in_group_posts(chat: FakeChat) -> None:
-    chat.say("3栋电梯坏了，我电话13812345678，身份证500101199001011234")
+    chat.say("3栋2单元的电梯又坏了，老人上不去楼，我电话13812345678，身份证500101199001011234")
     [listing] = chat.say("/list", sender="w1")
     assert "138****5678" in listing and "13812345678" not in listing
     assert "500***********1234" in listing

@@ -1,0 +1,110 @@
+"""Domain rules: urgency, chatter and scope cues, each with the words that fired it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+
+def _load_patterns(path: Path) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Named patterns from a data file: one a line, `name: alternative|alternative`."""
+    patterns = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, alternatives = line.partition(":")
+            patterns.append((name.strip(), re.compile(alternatives.strip())))
+    return tuple(patterns)
+
+
+# Danger right now: someone must move within the hour (LABELING.md, "urgent").
+_URGENT_PATTERNS = _load_patterns(DATA / "dangers.txt")
+
+# Context that turns a danger word into something that is not happening now.
+_NOT_NOW = re.compile(
+    r"通知|提醒|温馨提示|演习|演练|培训|讲座|宣传|知识|安全检查|年检|检查|排查|"
+    r"怎么交|缴费|交费|充值|开户|过户|报装|费用|"
+    r"昨天|前天|上周|上个月|去年|以前|之前|上次|已经修好|修好了|已修复|恢复了|解决了|处理好了|"
+    r"如果|万一|防止|预防|注意|小心|谨防|会不会|是不是要"
+)
+
+_THANKS = re.compile(
+    r"^(谢谢|感谢|多谢|辛苦了?|收到|好的|好嘞|好滴|ok|OK|嗯+|哈+|👍|\+1|点赞|赞|早上好|晚上好|晚安|大家好|早|早安)"
+)
+_NOTICE = re.compile(r"^【[^】]{1,10}】|^(通知|公告|温馨提示|提醒)[:：]")
+_ADVERT = re.compile(
+    r"专业|低价|优惠|特价|加微信|加v|接单|上门服务|免费领|代办|招聘|兼职|团购|接龙"
+)
+_FORWARD = re.compile(r"转发|震惊|速看|紧急扩散|扩散|朋友圈|点击|链接|http|www\.")
+_QUESTION = re.compile(
+    r"[?？]|请问|咋个|怎么|咋办|如何|哪里|哪个|能不能|可不可以|有没有|是否|吗|呢"
+)
+
+_OWN = re.compile(r"我家|我们家|自家|自己家|屋头|家里|屋里|我屋|我的|自己的")
+_NEIGHBOUR = re.compile(r"楼上|楼下|隔壁|对门|邻居|那家|那户|他家|她家")
+_SHARED = re.compile(
+    r"楼道|单元|电梯|小区|大门|门口|车库|楼顶|屋顶|整栋|全楼|整个|大家|好多户|几户|公共"
+)
+_PUBLIC = re.compile(
+    r"马路|路面|街上|路口|公路|村道|主干道|市政|公交|红绿灯|路灯|河道|整个片区|全村|全街"
+)
+
+
+def load_lexicons(path: Path = DATA / "lexicons.txt") -> dict[str, tuple[str, ...]]:
+    """Field lexicons: each word with the fields (`lex:policy` …) it names. They let the model
+    recognise words it never saw in training, by the field they belong to."""
+    fields: dict[str, set[str]] = {}
+    for name, pattern in _load_patterns(path):
+        for word in pattern.pattern.split("|"):
+            fields.setdefault(word, set()).add(f"lex:{name}")
+    return {word: tuple(sorted(names)) for word, names in fields.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """What the rules saw in a normalised message body."""
+
+    urgent: tuple[str, ...]
+    not_now: bool
+    features: tuple[str, ...]
+
+
+def urgent_cues(body: str) -> tuple[str, ...]:
+    """The names of the danger patterns the text matches."""
+    return tuple(name for name, pattern in _URGENT_PATTERNS if pattern.search(body))
+
+
+def cues(body: str) -> Cues:
+    """Rule features for the model, and the urgency evidence with what blocks it."""
+    found: list[str] = []
+    for name, pattern in (
+        ("thanks", _THANKS),
+        ("notice", _NOTICE),
+        ("advert", _ADVERT),
+        ("forward", _FORWARD),
+        ("question", _QUESTION),
+        ("own", _OWN),
+        ("neighbour", _NEIGHBOUR),
+        ("shared", _SHARED),
+        ("public", _PUBLIC),
+    ):
+        if pattern.search(body):
+            found.append(f"cue:{name}")
+    urgent = urgent_cues(body)
+    not_now = bool(_NOT_NOW.search(body))
+    found += [f"danger:{name}" for name in urgent]
+    if urgent and not_now:
+        found.append("danger:not-now")
+    length = len(body)
+    found.append(
+        "len:0-4"
+        if length <= 4
+        else "len:5-12"
+        if length <= 12
+        else "len:13-40"
+        if length <= 40
+        else "len:41+"
+    )
+    return Cues(urgent=urgent, not_now=not_now, features=tuple(found))

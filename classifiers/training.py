@@ -1,0 +1,160 @@
+"""Training the three heads (triage, category, urgency) from labelled examples, reproducibly."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.domain import CATEGORIES, DEFAULT_CATEGORY, Triage
+from classifiers.features import Featurizer
+from classifiers.linear import HeadWeights, JointModel
+
+_LOGGER = logging.getLogger(__name__)
+DATA = Path(__file__).parent / "data"
+MODEL_DIR = Path(__file__).parent / "model"
+
+
+def training_files() -> list[Path]:
+    """The labelled data that ships with the package: dev.jsonl and our own extra*.jsonl."""
+    return sorted(DATA.glob("*.jsonl"))
+
+
+SEED = 20261122
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A labelled message."""
+
+    id: str
+    text: str
+    triage: str
+    category: str
+    urgent: bool
+    weight: float = 1.0
+
+
+# The reference labels (LABELING.md's own examples) count more than data we wrote ourselves,
+# so that where our conventions drift, the reference wins.
+FILE_WEIGHTS = {"dev.jsonl": 2.0}
+
+
+class BadExample(ValueError):
+    """A training line that does not follow LABELING.md."""
+
+
+def parse_example(data: dict[str, object], where: str, weight: float = 1.0) -> Example:
+    """One labelled line; raises `BadExample` naming what is wrong."""
+    try:
+        triage = Triage(str(data["triage"]))
+        category = str(data.get("category") or DEFAULT_CATEGORY)
+        text = str(data["text"])
+    except (KeyError, ValueError) as exc:
+        raise BadExample(f"{where}: {exc}") from None
+    if category not in CATEGORIES:
+        raise BadExample(f"{where}: unknown category {category!r}")
+    return Example(
+        id=str(data.get("id", where)),
+        text=text,
+        triage=triage.value,
+        category=DEFAULT_CATEGORY if triage is Triage.NONE else category,
+        urgent=bool(data.get("urgent", False)),
+        weight=weight,
+    )
+
+
+def load_examples(paths: Iterable[Path]) -> list[Example]:
+    """Labelled examples from JSON Lines files; missing files are skipped."""
+    examples = []
+    for path in paths:
+        if not path.exists():
+            _LOGGER.info("no training file %s", path)
+            continue
+        with path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, start=1):
+                if line.strip():
+                    where = f"{path.name}:{number}"
+                    weight = FILE_WEIGHTS.get(path.name, 1.0)
+                    examples.append(parse_example(json.loads(line), where, weight))
+    return examples
+
+
+def _vocabulary(feature_lists: Sequence[Sequence[str]], min_count: int) -> tuple[str, ...]:
+    """Every word and cue seen, and the character n-grams seen at least `min_count` times."""
+    counts = Counter(f for features in feature_lists for f in set(features))
+    return tuple(sorted(f for f, n in counts.items() if n >= min_count or ":" in f))
+
+
+def _fit_head(
+    feature_lists: Sequence[Sequence[str]],
+    labels: Sequence[str],
+    classes: Sequence[str],
+    weights: Sequence[float],
+    *,
+    strength: float,
+    balanced: bool = False,
+) -> HeadWeights:
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    names = _vocabulary(feature_lists, min_count=2)
+    vocabulary = {feature: row for row, feature in enumerate(names)}
+    rows, cols, values = [], [], []
+    for row, features in enumerate(feature_lists):
+        known = [vocabulary[f] for f in features if f in vocabulary]
+        scale = 1.0 / np.sqrt(len(known)) if known else 0.0
+        rows += [row] * len(known)
+        cols += known
+        values += [scale] * len(known)
+    matrix = csr_matrix((values, (rows, cols)), shape=(len(feature_lists), len(vocabulary)))
+    present = [c for c in classes if c in set(labels)]
+    model = LogisticRegression(
+        C=strength,
+        max_iter=3000,
+        class_weight="balanced" if balanced else None,
+        random_state=SEED,
+    )
+    model.fit(matrix, [present.index(label) for label in labels], sample_weight=list(weights))
+    coefficients = np.ascontiguousarray(model.coef_.T, dtype=np.float32)
+    return HeadWeights(tuple(present), names, coefficients, model.intercept_.astype(np.float32))
+
+
+STRENGTH = {"triage": 20.0, "category": 20.0, "urgent": 10.0}
+
+
+def fit(
+    examples: Sequence[Example], featurizer: Featurizer, strength: dict[str, float] = STRENGTH
+) -> JointModel:
+    """Train the three heads on `examples` (`strength` is the inverse regularisation C)."""
+    features = [featurizer.extract(e.text).features for e in examples]
+    weights = [e.weight for e in examples]
+    triage = _fit_head(
+        features,
+        [e.triage for e in examples],
+        [t.value for t in Triage],
+        weights,
+        strength=strength["triage"],
+    )
+    appeals = [i for i, e in enumerate(examples) if e.triage != Triage.NONE.value]
+    category = _fit_head(
+        [features[i] for i in appeals],
+        [examples[i].category for i in appeals],
+        CATEGORIES,
+        [weights[i] for i in appeals],
+        strength=strength["category"],
+    )
+    urgent = _fit_head(
+        features,
+        ["true" if e.urgent else "false" for e in examples],
+        ("false", "true"),
+        weights,
+        strength=strength["urgent"],
+        balanced=True,
+    )
+    return JointModel.merge({"triage": triage, "category": category, "urgent": urgent})

@@ -1,0 +1,99 @@
+"""Low confidence is said, not hidden; gridworkers confirm or correct; corrections are learned."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.bootstrap import corrections
+from bot.config import Config, parse_config
+from bot.domain import TicketState, Triage
+from tests.utils.builders import config_data
+from tests.utils.fakechat import FakeChat
+
+LIFT = "3栋2单元的电梯又坏了，老人上不去楼"
+
+
+@pytest.fixture
+def unsure_config() -> Config:
+    """Every verdict is below the threshold: each appeal waits for a gridworker."""
+    return parse_config(config_data(classifier={"confidence_threshold": 1.0}))
+
+
+@pytest.fixture
+def unsure(unsure_config: Config, sqlite_url: str) -> FakeChat:
+    return FakeChat(unsure_config, sqlite_url)
+
+
+def test_an_unsure_ticket_waits_and_asks_the_gridworkers(unsure: FakeChat) -> None:
+    [reply] = unsure.say(LIFT, sender="r1", name="李师傅")
+    assert reply.startswith("@李师傅 @网格员小王 ")
+    assert (
+        "#1" in reply and "拿不太准" in reply and "/confirm 1" in reply and "/reclassify 1" in reply
+    )
+    assert unsure.tickets()[0].state is TicketState.PENDING
+    [listing] = unsure.say("/list", sender="w1")
+    assert "待确认" in listing
+
+
+def test_confirming_opens_it_and_keeps_an_example(
+    unsure: FakeChat, unsure_config: Config, sqlite_url: str
+) -> None:
+    unsure.say(LIFT)
+    [reply] = unsure.say("/确认 1", sender="w1")
+    assert "已确认为小事·物业设施" in reply
+    ticket = unsure.tickets()[0]
+    assert ticket.state is TicketState.OPEN
+    assert unsure.events(ticket.id)[-1].action == "reclassified"
+    [example] = corrections(unsure_config, sqlite_url)
+    assert (example.text, example.triage, example.category) == (LIFT, "minor", "物业设施")
+
+
+def test_correcting_relabels_and_is_learned(
+    unsure: FakeChat, unsure_config: Config, sqlite_url: str
+) -> None:
+    unsure.say(LIFT)
+    [reply] = unsure.say("/reclassify 1 major 市政设施", sender="w1")
+    assert "改为大事·市政设施" in reply
+    ticket = unsure.tickets()[0]
+    assert (ticket.triage, ticket.category, ticket.state) == (
+        Triage.MAJOR,
+        "市政设施",
+        TicketState.OPEN,
+    )
+    assert unsure.events(ticket.id)[-1].note == "minor/物业设施 → major/市政设施"
+    [example] = corrections(unsure_config, sqlite_url)
+    assert (example.triage, example.category) == ("major", "市政设施")
+
+
+def test_correcting_to_chatter_dismisses_the_ticket(
+    chat: FakeChat, config: Config, sqlite_url: str
+) -> None:
+    chat.say(LIFT)
+    [reply] = chat.say("/纠正 1 none", sender="w1")
+    assert "不是需要办理的诉求，已撤销" in reply
+    ticket = chat.tickets()[0]
+    assert ticket.state is TicketState.DISMISSED and ticket.category == "其他"
+    assert chat.say("/list", sender="w1") == ["一网格目前没有在办的工单。"]
+    assert corrections(config, sqlite_url)[0].triage == "none"
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/reclassify 1", "请写上工单号和新的分流"),
+        ("/reclassify 1 big", "不是分流"),
+        ("/reclassify 1 major 天气", "没有“天气”这个分类"),
+        ("/confirm 1", "不用确认"),
+    ],
+)
+def test_correction_mistakes(chat: FakeChat, command: str, expected: str) -> None:
+    chat.say(LIFT)
+    [reply] = chat.say(command, sender="w1")
+    assert expected in reply
+
+
+def test_residents_cannot_correct(unsure: FakeChat) -> None:
+    unsure.say(LIFT)
+    [reply] = unsure.say("/reclassify 1 none", sender="r2")
+    assert "只有网格员" in reply
+    assert unsure.tickets()[0].state is TicketState.PENDING
