@@ -61,9 +61,11 @@ class Featurizer:
         self._lexicon = load_lexicons()
 
     def words(self, text: str) -> list[str]:
-        """jieba words of an already normalised text (the domain dictionary, no HMM guessing)."""
+        """jieba words of an already normalised text, in full mode: every dictionary word in
+        it, overlapping ones too (more evidence for the model than one segmentation, and
+        faster, since no route has to be chosen)."""
         segmenter = _segmenter(self._user_dict, self._lexicon)
-        return [w for w in segmenter.lcut(text, HMM=False) if w[0].isalnum()]
+        return [w for w in segmenter.lcut(text, cut_all=True) if w and w[0].isalnum()]
 
     def extract(self, text: str) -> Extracted:
         """Normalise `text` and list its features."""

@@ -125,7 +125,7 @@ def _fit_head(
     return HeadWeights(tuple(present), names, coefficients, model.intercept_.astype(np.float32))
 
 
-STRENGTH = {"triage": 20.0, "category": 20.0, "urgent": 10.0}
+STRENGTH = {"triage": 20.0, "category": 50.0, "urgent": 10.0}  # chosen by 5-fold CV
 
 
 def fit(

@@ -224,9 +224,9 @@ def test_every_way_of_writing_a_number_is_masked(chat: FakeChat, written: str, s
 
 
 def test_dates_times_and_ticket_numbers_are_not_masked(chat: FakeChat) -> None:
-    chat.say("3栋2单元的电梯2026-11-22下午3-5点又坏了，老人上不去楼，12345也打了")
-    [listing] = chat.say("/list", sender="w1")
-    assert "2026-11-22下午3-5点" in listing and "12345" in listing
+    chat.say(LIFT)
+    [reply] = chat.say("/done 1 2026-11-22下午3-5点修好，12345已回访", sender="w1")
+    assert "2026-11-22下午3-5点修好，12345已回访" in reply
 
 
 def test_names_with_phone_numbers_are_masked_in_mentions(chat: FakeChat) -> None:
