@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +12,7 @@ from classifiers import TrainedClassifier
 from classifiers.normalize import chinese_number, normalise
 from classifiers.rules import urgent_cues
 from tests.conftest import ROOT
-
-GRIDBOT = Path(sys.executable).parent / "gridbot"
+from tests.utils.cli import run
 
 
 @pytest.fixture(scope="module")
@@ -133,13 +130,7 @@ def test_classify_jsonl_interface(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     out = tmp_path / "out.jsonl"
-    result = subprocess.run(
-        [str(GRIDBOT), "classify", "--jsonl", str(source), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    result = run("classify", "--jsonl", str(source), "--out", str(out))
     assert result.returncode == 0
     assert "line 3 skipped" in result.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -149,13 +140,7 @@ def test_classify_jsonl_interface(tmp_path: Path) -> None:
 
 
 def test_classify_prints_the_verdict_with_reasons() -> None:
-    result = subprocess.run(
-        [str(GRIDBOT), "classify", "5栋楼道里好大一股煤气味"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    result = run("classify", "5栋楼道里好大一股煤气味")
     assert result.returncode == 0
     assert "紧急" in result.stdout and "依据：" in result.stdout
 
@@ -170,9 +155,7 @@ def test_eval_prints_the_measures(tmp_path: Path) -> None:
     labelled.write_text(
         "\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8"
     )
-    result = subprocess.run(
-        [str(GRIDBOT), "eval", str(labelled)], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
+    result = run("eval", str(labelled))
     assert result.returncode == 0, result.stderr
     for needle in (
         "triage: accuracy",
@@ -193,12 +176,6 @@ def test_a_missing_model_says_how_to_make_one(tmp_path: Path) -> None:
         + "\nclassifier:\n  model: no-such-model\n",
         encoding="utf-8",
     )
-    result = subprocess.run(
-        [str(GRIDBOT), "--config", str(config), "classify", "电梯坏了"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    result = run("--config", str(config), "classify", "电梯坏了")
     assert result.returncode == 2
     assert "no trained model" in result.stderr and "gridbot train --out" in result.stderr

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +14,7 @@ import yaml
 
 from tests.conftest import ROOT
 from tests.utils.builders import config_data
-
-GRIDBOT = Path(sys.executable).parent / "gridbot"
-
-
-def run(
-    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(GRIDBOT), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env=env,
-    )
+from tests.utils.cli import GRIDBOT, run
 
 
 @pytest.fixture
