@@ -144,9 +144,9 @@ def build_commands() -> CommandSet:
         "reclassify",
         "纠正",
         roles=STAFF,
-        usage="/reclassify 工单号 major|minor|private|none [分类]",
+        usage="/reclassify 工单号 大事|小事|私事|闲聊 [分类]",
         example="/reclassify 12 major 市政设施",
-        summary="纠正工单的三事分流和分类；none 表示不是诉求，工单撤销",
+        summary="纠正工单的三事分流和分类；闲聊表示不是诉求，工单撤销",
     )
     def reclassify(ctx: Context, args: str) -> None:
         parts = args.split()
@@ -177,7 +177,7 @@ def _triage(word: str) -> Triage:
     try:
         return names[word.lower()]
     except KeyError:
-        raise UsageError(f"“{word[:8]}”不是分流，可选 major、minor、private、none。") from None
+        raise UsageError(f"“{word[:8]}”不是分流，可选 大事、小事、私事、闲聊。") from None
 
 
 def _relabel(ctx: Context, ticket: Ticket, triage: Triage, category: str, *, source: str) -> None:

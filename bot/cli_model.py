@@ -7,10 +7,13 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.config import Config
 from bot.domain import TRIAGE_WORDS, Verdict
+
+if TYPE_CHECKING:
+    from classifiers import Example
 
 Command = Callable[[argparse.Namespace, Config], int]
 
@@ -71,7 +74,7 @@ def _classify(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _labelled(path: str) -> list[object]:
+def _labelled(path: str) -> list[Example]:
     from classifiers import load_examples
     from classifiers.training import BadExample
 
@@ -82,10 +85,10 @@ def _labelled(path: str) -> list[object]:
 
 
 def _eval(args: argparse.Namespace, config: Config) -> int:
-    from classifiers import Example, load_examples, train, training_files
+    from classifiers import load_examples, train, training_files
     from classifiers.evaluate import cross_validate, evaluate, render
 
-    examples: list[Example] = _labelled(args.file)  # type: ignore[assignment]
+    examples = _labelled(args.file)
     if not examples:
         raise ModelProblem(f"{args.file} has no labelled messages")
     texts = {e.text for e in examples}

@@ -162,7 +162,7 @@ class Templates(_Strict):
     )
     confirm_pending: str = (
         "{urgent_mark}收到，已登记为工单 {ticket}。我判断像是{guess}，但拿不太准，"
-        "请网格员发 /confirm {number} 确认，或 /reclassify {number} major|minor|private|none 纠正。"
+        "请网格员发 /confirm {number} 确认，或 /reclassify {number} 大事|小事|私事|闲聊 纠正。"
     )
     urgent_mark: str = "【紧急】"
     done: str = "工单 {ticket} 已办结：{result}（{worker}）。问题没解决的话，请在群里告诉我们。"

@@ -9,14 +9,19 @@ from pathlib import Path
 DATA = Path(__file__).parent / "data"
 
 
-def _load_patterns(path: Path) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """Named patterns from a data file: one a line, `name: alternative|alternative`."""
-    patterns = []
+def _named_lines(path: Path) -> list[tuple[str, str]]:
+    """The `name: value` lines of a data file, without comments and blank lines."""
+    lines = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            name, _, alternatives = line.partition(":")
-            patterns.append((name.strip(), re.compile(alternatives.strip())))
-    return tuple(patterns)
+            name, _, value = line.partition(":")
+            lines.append((name.strip(), value.strip()))
+    return lines
+
+
+def _load_patterns(path: Path) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Named patterns from a data file: one a line, `name: alternative|alternative`."""
+    return tuple((name, re.compile(value)) for name, value in _named_lines(path))
 
 
 # Danger right now: someone must move within the hour (LABELING.md, "urgent").
@@ -56,8 +61,8 @@ def load_lexicons(path: Path = DATA / "lexicons.txt") -> dict[str, tuple[str, ..
     """Field lexicons: each word with the fields (`lex:policy` …) it names. They let the model
     recognise words it never saw in training, by the field they belong to."""
     fields: dict[str, set[str]] = {}
-    for name, pattern in _load_patterns(path):
-        for word in pattern.pattern.split("|"):
+    for name, words in _named_lines(path):
+        for word in words.split("|"):
             fields.setdefault(word, set()).add(f"lex:{name}")
     return {word: tuple(sorted(names)) for word, names in fields.items()}
 

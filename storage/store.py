@@ -258,22 +258,17 @@ class SqlTransaction:
         at: datetime,
     ) -> Ticket:
         row = self._session.get_one(TicketRow, ticket_id)
-        before = TicketState(row.state)
         note = f"{row.triage}/{row.category} → {triage.value}/{category}"
-        row.triage, row.category, row.state, row.updated_at = triage.value, category, to.value, at
-        self._session.add(row)
-        self._add_event(
+        row.triage, row.category = triage.value, category
+        return self.change_state(
             ticket_id,
-            at=at,
+            to=to,
             actor_id=actor_id,
             actor_name=actor_name,
             action="reclassified",
-            from_state=before,
-            to_state=to,
             note=note,
+            at=at,
         )
-        self._session.flush()
-        return _ticket(row, self._reporters([ticket_id])[ticket_id])
 
     def ticket_text(self, ticket_id: int) -> str:
         row = self._session.get_one(TicketRow, ticket_id)
