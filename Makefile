@@ -19,7 +19,7 @@ chat: $(STAMP)  ## an interactive grid group in the terminal
 	$(BIN)/gridbot chat
 
 lint: $(STAMP)  ## ruff and strict mypy over the packages
-	$(BIN)/ruff check bot classifiers storage adapters tests
+	$(BIN)/ruff check bot classifiers storage adapters tests bench
 	$(BIN)/mypy
 
 test: $(STAMP) lint  ## lint, then the whole test suite

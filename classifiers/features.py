@@ -45,39 +45,59 @@ def _segmenter(user_dict: Path, lexicon_words: Iterable[str]) -> jieba.Tokenizer
             if user_dict not in _LOADED:
                 jieba.setLogLevel(logging.WARNING)
                 jieba.dt.load_userdict(str(user_dict))
-                # Longer lexicon words come out of jieba whole, where the lexicon finds them.
+                # Lexicon words come out of jieba whole, so that their fields can be looked up.
                 for word in lexicon_words:
-                    if len(word) > 3 and word not in jieba.dt.FREQ:
+                    if len(word) > 1 and not jieba.dt.FREQ.get(word):
                         jieba.dt.add_word(word, freq=2000)
                 _LOADED.add(user_dict)
     return jieba.dt
 
 
 class Featurizer:
-    """Turns text into model features; the jieba dictionary loads once per process, on first use."""
+    """Turns text into model features; the jieba dictionary loads once per process, on first use.
+
+    The features of a message are
+    - its character bigrams (digits folded to 0), with no prefix;
+    - jieba's words of three characters or more (`w:`), in full mode: every dictionary word in
+      the text, overlapping ones too. jieba's two-character words are character bigrams
+      already, so they are not counted twice;
+    - the fields (`lex:…`) of the lexicon words jieba found, which carry what was learnt about
+      a field to words of it never seen in training;
+    - the rule cues (`cue:`, `danger:`, `len:`) and the message's context (`ctx:`).
+    """
 
     def __init__(self, user_dict: Path = USER_DICT) -> None:
         self._user_dict = user_dict
         self._lexicon = load_lexicons()
 
+    @property
+    def segmenter(self) -> jieba.Tokenizer:
+        """jieba's tokenizer with the domain dictionary loaded."""
+        return _segmenter(self._user_dict, self._lexicon)
+
     def words(self, text: str) -> list[str]:
-        """jieba words of an already normalised text, in full mode: every dictionary word in
-        it, overlapping ones too (more evidence for the model than one segmentation, and
-        faster, since no route has to be chosen)."""
-        segmenter = _segmenter(self._user_dict, self._lexicon)
-        return [w for w in segmenter.lcut(text, cut_all=True) if w and w[0].isalnum()]
+        """jieba's full-mode words of a normalised text: every dictionary word of two characters
+        or more in it, overlapping ones too, in order."""
+        dag = self.segmenter.get_DAG(text)
+        return [text[k : j + 1] for k, ends in dag.items() for j in ends if j > k]
 
     def extract(self, text: str) -> Extracted:
         """Normalise `text` and list its features."""
         normalised = normalise(text)
         body = _DIGITS.sub("0", normalised.body)
         rule_cues = cues(normalised.body)
-        features = [f"w:{word}" for word in self.words(body)]
+        features: list[str] = []
+        lexicon = self._lexicon
+        for word in self.words(body):
+            if len(word) > 2:
+                features.append(f"w:{word}")
+            fields = lexicon.get(word)
+            if fields:
+                features += fields
         chars = _PUNCT.sub("", body)
-        features += [f"c:{chars[i : i + 2]}" for i in range(len(chars) - 1)]
-        features += [f"c:{chars[i : i + 3]}" for i in range(len(chars) - 2)]
+        features += [chars[i : i + 2] for i in range(len(chars) - 1)]
         if len(chars) == 1:
-            features.append(f"c:{chars}")
+            features.append(chars)
         features += rule_cues.features
         if normalised.quote:
             features.append("ctx:quote")

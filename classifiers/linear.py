@@ -6,7 +6,6 @@ message costs one dictionary pass and one gather whatever the number of heads.
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -39,6 +38,13 @@ class Head:
         exp = [math.exp(s - top) for s in own]
         total = sum(exp)
         return [e / total for e in exp]
+
+    def best(self, scores: Sequence[float]) -> str:
+        """The likeliest class (the one with the highest score; no probabilities needed)."""
+        own = scores[self.start : self.stop]
+        if len(own) == 1:
+            return self.classes[1 if own[0] > 0 else 0]
+        return self.classes[own.index(max(own))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +84,6 @@ class JointModel:
         total = self.weights[rows].sum(axis=0) * np.float32(1 / math.sqrt(len(rows)))
         scores: list[float] = (total + self.bias).tolist()
         return scores
-
-    def contributions(
-        self, rows: Sequence[int], column: int, top: int = 8
-    ) -> list[tuple[float, int]]:
-        """The `top` feature rows that pushed one column's score most, largest first."""
-        values: list[float] = self.weights[rows, column].tolist()
-        return heapq.nlargest(top, zip(values, rows, strict=True))
 
     @classmethod
     def merge(cls, heads: Mapping[str, HeadWeights]) -> JointModel:

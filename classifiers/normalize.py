@@ -110,6 +110,7 @@ _DIALECT_WORDS = re.compile(
     "|".join(sorted((re.escape(k) for k in _DIALECT if len(k) > 1), key=len, reverse=True))
 )
 _DIALECT_FIRST = frozenset(k[0] for k in _DIALECT if len(k) > 1)
+_DIALECT_ANY = frozenset(k[0] for k in _DIALECT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +153,14 @@ def _converter() -> opencc.OpenCC:
 def simplify(text: str) -> str:
     """Traditional → simplified characters, full-width → half-width forms, and Cantonese
     function words → Mandarin."""
-    if not _DIALECT_FIRST.isdisjoint(text):
-        text = _DIALECT_WORDS.sub(lambda m: _DIALECT[m[0]], text)
-    text = text.translate(_DIALECT_CHARS)
-    return unicodedata.normalize("NFKC", _converter().convert(text))
+    if not _DIALECT_ANY.isdisjoint(text):
+        if not _DIALECT_FIRST.isdisjoint(text):
+            text = _DIALECT_WORDS.sub(lambda m: _DIALECT[m[0]], text)
+        text = text.translate(_DIALECT_CHARS)
+    text = _converter().convert(text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
 
 
 def unify_places(text: str) -> str:

@@ -39,8 +39,20 @@ _THANKS = re.compile(
     r"^(谢谢|感谢|多谢|辛苦了?|收到|好的|好嘞|好滴|ok|OK|嗯+|哈+|👍|\+1|点赞|赞|早上好|晚上好|晚安|大家好|早|早安)"
 )
 _NOTICE = re.compile(r"^【[^】]{1,10}】|^(通知|公告|温馨提示|提醒)[:：]")
+_GREETING = re.compile(
+    r"早上好|早安|午安|晚上好|晚安|大家好|新年好|过年好|拜年|快乐|安康|吉祥|如意|平安夜|"
+    r"元旦|春节|元宵|端午|中秋|国庆|重阳|除夕|冬至|过早|吃了吗|吃饭了吗"
+)
+_PRAISE = re.compile(
+    r"谢谢|感谢|多谢|辛苦了|辛苦啦|点赞|给力|好评|暖心|赞一个|👍|为.{1,8}(点赞|鼓掌)|真好|太好了"
+)
+_RESOLVED = re.compile(
+    r"(已经|刚刚?|终于)[^，,。!?]{0,4}(修好|弄好|处理好|解决|清理|清走|搬走|拖走|恢复|通了|来电|来水)|"
+    r"修好了|弄好了|处理好了|解决了|恢复了|没事了|搞定了|好了好了|已处理|已解决|已修复"
+)
 _ADVERT = re.compile(
-    r"专业|低价|优惠|特价|加微信|加v|接单|上门服务|免费领|代办|招聘|兼职|团购|接龙"
+    r"专业|低价|优惠|特价|加微信|加v|加V|vx|VX|接单|上门服务|免费领|代办|招聘|兼职|团购|接龙|"
+    r"回收|收购|出售|转让|出租|求租|代购|扫码|进群|秒杀|砍一刀|助力|福利|现金结算|包邮"
 )
 _FORWARD = re.compile(r"转发|震惊|速看|紧急扩散|扩散|朋友圈|点击|链接|http|www\.")
 _QUESTION = re.compile(
@@ -86,6 +98,9 @@ def cues(body: str) -> Cues:
     found: list[str] = []
     for name, pattern in (
         ("thanks", _THANKS),
+        ("greeting", _GREETING),
+        ("praise", _PRAISE),
+        ("resolved", _RESOLVED),
         ("notice", _NOTICE),
         ("advert", _ADVERT),
         ("forward", _FORWARD),
@@ -98,9 +113,9 @@ def cues(body: str) -> Cues:
         if pattern.search(body):
             found.append(f"cue:{name}")
     urgent = urgent_cues(body)
-    not_now = bool(_NOT_NOW.search(body))
+    not_now = bool(urgent) and bool(_NOT_NOW.search(body))
     found += [f"danger:{name}" for name in urgent]
-    if urgent and not_now:
+    if not_now:
         found.append("danger:not-now")
     length = len(body)
     found.append(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from pathlib import Path
+
+import numpy as np
 
 from bot.domain import DEFAULT_CATEGORY, Triage, Verdict
 from classifiers.features import Extracted, Featurizer
@@ -23,21 +25,26 @@ _CUE_WORDS = {
     "cue:public": "市政道路设施",
     "cue:question": "在询问",
     "cue:thanks": "致谢寒暄",
+    "cue:greeting": "问候节庆",
+    "cue:praise": "感谢点赞",
+    "cue:resolved": "已经解决",
     "cue:notice": "通知",
     "cue:advert": "广告",
     "cue:forward": "转发内容",
     "ctx:emoji-only": "只有表情",
     "ctx:quote": "引用回复",
 }
-_DIGIT_FEATURE = re.compile(r"0")
 
 
-def _reason(feature: str) -> str | None:
+def _reason(feature: str, words: Mapping[str, int]) -> str | None:
+    """How a feature reads to a gridworker, or None if it is not worth showing: a cue's name,
+    a jieba word, or a character n-gram that is a dictionary word (not 电梯又, not 0栋)."""
     if feature in _CUE_WORDS:
         return _CUE_WORDS[feature]
-    value = feature.removeprefix("w:")
-    if ":" not in value and len(value) >= 2 and not _DIGIT_FEATURE.search(value):
-        return value
+    if feature.startswith("w:"):
+        return feature[2:]
+    if ":" not in feature and len(feature) > 1 and "0" not in feature and words.get(feature):
+        return feature
     return None
 
 
@@ -51,6 +58,19 @@ class TrainedClassifier:
     ) -> None:
         self._model = JointModel.load(model_dir)
         self._featurizer = featurizer or Featurizer()
+        words = self._featurizer.segmenter.FREQ
+        self._reasons_of = [_reason(f, words) for f in self._model.features]
+        heads = self._model.heads
+        self._heads = heads["triage"], heads["category"], heads["urgent"]
+        self._triages = tuple(Triage(c) for c in heads["triage"].classes)
+        # Per triage class, each feature's weight for it if the feature can be shown as a reason
+        # and pushes towards the class, else 0: reasons then cost a few list reads.
+        triage = heads["triage"]
+        shown = np.array([r is not None for r in self._reasons_of])[:, None]
+        columns = self._model.weights[:, triage.start : triage.stop]
+        self._reason_weights: list[list[float]] = (
+            np.where(shown & (columns > 0), columns, 0.0).T.tolist()
+        )
 
     def classify(self, text: str) -> Verdict:
         """Classify one chat message."""
@@ -60,28 +80,23 @@ class TrainedClassifier:
         return self._decide(extracted)
 
     def _decide(self, extracted: Extracted) -> Verdict:
-        model = self._model
-        rows = model.rows(extracted.features)
-        scores = model.scores(rows)
-        triage_head = model.heads["triage"]
+        rows = self._model.rows(extracted.features)
+        scores = self._model.scores(rows)
+        triage_head, category_head, urgent_head = self._heads
         probabilities = triage_head.probabilities(scores)
-        best = max(range(len(probabilities)), key=probabilities.__getitem__)
-        urgent = self._urgent(extracted, model.heads["urgent"].probabilities(scores)[1])
-        if urgent and triage_head.classes[best] == Triage.NONE.value:
+        best = probabilities.index(max(probabilities))
+        urgent = self._urgent(extracted, urgent_head.probabilities(scores)[1])
+        if urgent and self._triages[best] is Triage.NONE:
             # Danger right now always opens a ticket: take the likeliest appeal triage.
-            appeals = [i for i, c in enumerate(triage_head.classes) if c != Triage.NONE.value]
-            best = max(appeals, key=probabilities.__getitem__)
-        triage = Triage(triage_head.classes[best])
-        reasons = self._reasons(model.contributions(rows, triage_head.start + best))
+            best = max(
+                (i for i, t in enumerate(self._triages) if t.is_appeal),
+                key=probabilities.__getitem__,
+            )
+        triage = self._triages[best]
+        reasons = self._reasons(rows, best)
         if urgent:
             reasons = (f"紧急：{'、'.join(extracted.cues.urgent) or '危险情况'}", *reasons)
-        category = DEFAULT_CATEGORY
-        if triage.is_appeal:
-            category_head = model.heads["category"]
-            category_p = category_head.probabilities(scores)
-            category = category_head.classes[
-                max(range(len(category_p)), key=category_p.__getitem__)
-            ]
+        category = category_head.best(scores) if triage.is_appeal else DEFAULT_CATEGORY
         return Verdict(triage, category, urgent, probabilities[best], reasons[:4])
 
     @staticmethod
@@ -92,14 +107,15 @@ class TrainedClassifier:
             return probability >= URGENT_RULE_NOT_NOW
         return probability >= URGENT_WITHOUT_RULE
 
-    def _reasons(self, contributions: list[tuple[float, int]]) -> tuple[str, ...]:
+    def _reasons(self, rows: list[int], triage: int) -> tuple[str, ...]:
         """The strongest words and cues behind the triage, as a gridworker would read them."""
-        names = self._model.features
+        weights = self._reason_weights[triage]
+        pushing = sorted(((weights[row], row) for row in rows if weights[row]), reverse=True)
         reasons: list[str] = []
-        for weight, row in contributions:
-            if weight <= 0 or len(reasons) == 3:
-                break
-            reason = _reason(names[row])
+        for _, row in pushing:
+            reason = self._reasons_of[row]
             if reason and not any(reason in r or r in reason for r in reasons):
                 reasons.append(reason)
+                if len(reasons) == 3:
+                    break
         return tuple(reasons)
