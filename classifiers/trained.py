@@ -28,6 +28,7 @@ _CUE_WORDS = {
     "cue:greeting": "问候节庆",
     "cue:praise": "感谢点赞",
     "cue:resolved": "已经解决",
+    "cue:advice": "在回答别人",
     "cue:notice": "通知",
     "cue:advert": "广告",
     "cue:forward": "转发内容",

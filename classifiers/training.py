@@ -148,6 +148,8 @@ def fit(
         CATEGORIES,
         [weights[i] for i in appeals],
         strength=strength["category"],
+        # Small categories (违建执法, 环境卫生) matter as much as large ones.
+        balanced=True,
     )
     urgent = _fit_head(
         features,
