@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.config import Config
 from bot.delivery import Delivery
+from bot.domain import Ticket
+from bot.followup import expire_return_visits
 from bot.messages import InboundMessage
 from bot.pipeline import Outcome, Pipeline
 from bot.ports import ChatAdapter, Store
@@ -30,3 +33,7 @@ class GridBot:
         outcome = self.pipeline.process(message)
         await self.delivery.flush()
         return outcome
+
+    def follow_up(self, now: datetime) -> list[Ticket]:
+        """The bot's own follow-up work that is due at `now` (return visits that expired)."""
+        return expire_return_visits(self.store, self.config, now)

@@ -12,6 +12,7 @@ from bot.delivery import Delivery
 from bot.intake import Intake, staff_speak_freely
 from bot.pipeline import Pipeline, skip_non_text
 from bot.ports import Classifier
+from bot.residents import rating_reply
 from classifiers import MODEL_DIR, Example, TrainedClassifier
 from storage import SqlStore, make_engine, migrate
 
@@ -71,6 +72,7 @@ def build_bot(
         commands.parse,
         commands.authorize,
         commands.run,
+        rating_reply,
         staff_speak_freely,
         Intake(classifier or build_classifier(config), config.classifier.confidence_threshold),
     )

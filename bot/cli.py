@@ -10,11 +10,12 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters import ConsoleAdapter, MemoryChat
 from bot import cli_model
+from bot.app import GridBot
 from bot.bootstrap import ModelMissing, build_bot, open_store
 from bot.config import CONFIG_ENV, Config, ConfigError, load_config
 from bot.demo import DemoError, demo_grid, play
@@ -25,10 +26,25 @@ from bot.views import display, ticket_json, ticket_table
 from storage import DatabaseError
 
 Command = Callable[[argparse.Namespace, Config], int]
+_LOGGER = logging.getLogger("gridbot")
 
 
 class UsageProblem(Exception):
     """The command line names something that is not there; the message says what to use."""
+
+
+FOLLOW_UP_SECONDS = 600
+
+
+async def _follow_up_every(bot: GridBot, seconds: float) -> None:
+    """The bot's own follow-up (expired return visits), now and then while it runs."""
+    while True:
+        try:
+            bot.follow_up(datetime.now(UTC))
+            await bot.delivery.flush()
+        except Exception:
+            _LOGGER.exception("follow-up failed; trying again in %s s", seconds)
+        await asyncio.sleep(seconds)
 
 
 def _chat(args: argparse.Namespace, config: Config) -> int:
@@ -71,9 +87,13 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
         # the prompt waits for a line: let Ctrl-C raise KeyboardInterrupt there instead.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         await console.start(bot.receive)
+        follow_up = asyncio.create_task(_follow_up_every(bot, FOLLOW_UP_SECONDS))
         print(f"━━ {grid.name} 居民群（控制台）━━")
-        await console.interact()
-        await console.stop()
+        try:
+            await console.interact()
+        finally:
+            follow_up.cancel()
+            await console.stop()
 
     asyncio.run(session())
     return 0

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.domain import ROLE_WORDS, Role, Ticket
+from bot.lifecycle import Action, IllegalTransition, move
 from bot.pipeline import Context
 from bot.privacy import mask_pii
+from bot.sla import deadlines
 
 EVERYONE = frozenset(Role)
 STAFF = frozenset({Role.GRIDWORKER, Role.LEADER, Role.ADMIN})
+LEADERS = frozenset({Role.LEADER, Role.ADMIN})
+
+
+class Access(enum.Enum):
+    """Who may act on the ticket a command names (on top of the command's roles)."""
+
+    STAFF = "staff"  # the staff of the ticket's grid
+    FOLLOWER = "follower"  # its reporters and followers, and the staff of its grid
+    REPORTER = "reporter"  # its reporters and followers only
+
 
 # "/done" and full-width "／done" name the same command. "/done@somebot" is addressed to a
 # bot by name: the platform adapter strips our own name, so one still carrying it is not ours.
@@ -45,6 +58,7 @@ class Command:
     example: str
     summary: str
     handler: Handler
+    ticket: Access | None = None  # the first argument is a ticket number, checked for access
 
     @property
     def usage_line(self) -> str:
@@ -75,6 +89,7 @@ class CommandSet:
         usage: str,
         summary: str,
         example: str | None = None,
+        ticket: Access | None = None,
     ) -> Callable[[Handler], Handler]:
         """Declare a command: `@commands.command("done", "办结", roles=STAFF, ...)`."""
 
@@ -87,6 +102,7 @@ class CommandSet:
                 example=example or usage,
                 summary=summary,
                 handler=handler,
+                ticket=ticket,
             )
             for word in (name, *aliases):
                 if word.lower() in self._by_word:
@@ -129,12 +145,33 @@ class CommandSet:
         return False
 
     def authorize(self, ctx: Context) -> bool:
-        """Refuse a command the sender's role may not use."""
-        if ctx.command is None or ctx.role in ctx.command.command.roles:
+        """The permission stage: refuse a command the sender's role may not use, and for a
+        command on a ticket, check the ticket exists, belongs to this grid and the sender may
+        act on it (staff of its grid; residents only on tickets they reported or joined)."""
+        if ctx.command is None:
             return False
-        allowed = "、".join(ROLE_WORDS[r] for r in Role if r in ctx.command.command.roles)
-        ctx.reply(f"/{ctx.command.command.name} 只有{allowed}可以用。发 /help 查看您可以用的命令。")
-        return True
+        command = ctx.command.command
+        if ctx.role not in command.roles:
+            allowed = "、".join(ROLE_WORDS[r] for r in Role if r in command.roles)
+            ctx.reply(f"/{command.name} 只有{allowed}可以用。发 /help 查看您可以用的命令。")
+            return True
+        if command.ticket is None:
+            return False
+        number, rest = split_ticket_args(ctx.command.args)
+        try:
+            if not number:
+                raise UsageError("请写上工单号。")
+            ticket = grid_ticket(ctx, number)
+            _check_access(ctx, ticket, command.ticket)
+        except UsageError as exc:
+            ctx.reply(f"{exc} {command.usage_line}")
+            return True
+        except CommandError as exc:
+            ctx.reply(str(exc))
+            return True
+        ctx.ticket = ticket
+        ctx.command = Invocation(command, rest)
+        return False
 
     def run(self, ctx: Context) -> bool:
         """Carry out the recognised command; its errors become one-line replies."""
@@ -150,6 +187,14 @@ class CommandSet:
             ctx.replies.clear()
             ctx.reply(str(exc))
         return True
+
+
+def _check_access(ctx: Context, ticket: Ticket, access: Access) -> None:
+    follower = ticket.is_reporter(ctx.message.platform, ctx.message.sender_id)
+    if access is Access.REPORTER and not follower:
+        raise CommandError(f"工单 {ticket.label} 不是您反映的，只有反映问题的居民可以这样做。")
+    if access is Access.FOLLOWER and not (follower or ctx.role.is_staff):
+        raise CommandError(f"工单 {ticket.label} 不是您反映的。发 /my 查看您反映过的问题。")
 
 
 def ticket_number(text: str) -> int:
@@ -188,7 +233,34 @@ def grid_ticket(ctx: Context, text: str) -> Ticket:
     number = ticket_number(text)
     ticket = ctx.tx.get_ticket(ctx.street, number)
     if ticket is None:
-        raise CommandError(f"没有找到工单 #{number}，发 /list 查看在办工单。")
+        hint = "发 /list 查看在办工单" if ctx.role.is_staff else "发 /my 查看您反映过的问题"
+        raise CommandError(f"没有找到工单 #{number}，{hint}。")
     if ticket.grid_id != ctx.grid.id:
         raise CommandError(f"工单 #{number} 不属于{ctx.grid.name}，请在它所在网格的群里处理。")
     return ticket
+
+
+def transition(
+    ctx: Context, ticket: Ticket, action: Action, note: str = "", **changes: object
+) -> Ticket:
+    """`bot.lifecycle.move` by the sender; an illegal transition becomes the reply."""
+    try:
+        moved = move(
+            ctx.tx, ticket, action, actor=ctx.actor, at=ctx.message.time, note=note, **changes
+        )
+    except IllegalTransition as exc:
+        raise CommandError(str(exc)) from None
+    ctx.ticket_id = moved.id
+    return moved
+
+
+def reopen_ticket(ctx: Context, ticket: Ticket, action: Action, *, note: str) -> Ticket:
+    """Reopen a resolved or closed ticket (重办) with fresh deadlines from now."""
+    due = deadlines(
+        triage=ticket.triage,
+        urgent=ticket.urgent,
+        opened_at=ctx.message.time,
+        sla=ctx.grid.sla,
+        zone=ctx.zone,
+    )
+    return transition(ctx, ticket, action, note=note, resolve_by=due.resolve_by)

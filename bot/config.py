@@ -102,6 +102,7 @@ class SlaConfig(_Strict):
 
     urgent_response_hours: float = Field(1.0, gt=0)
     urgent_resolve_same_day: bool = True
+    response_working_days: int = Field(1, ge=1, description="签收 of a non-urgent ticket")
     minor_working_days: int = Field(3, ge=1)
     major_working_days: int = Field(13, ge=1)
     private_referral_working_days: int = Field(1, ge=1)
@@ -136,6 +137,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     ),
     "urgent_mark": frozenset(),
     "done": frozenset({"ticket", "worker", "result"}),
+    "return_visit": frozenset({"ticket", "number"}),
     "done_private": frozenset({"ticket", "worker"}),
     "list_header": frozenset({"grid", "count"}),
     "list_item": frozenset({"ticket", "triage_word", "state_word", "summary", "age"}),
@@ -165,7 +167,11 @@ class Templates(_Strict):
         "请网格员发 /confirm {number} 确认，或 /reclassify {number} 大事|小事|私事|闲聊 纠正。"
     )
     urgent_mark: str = "【紧急】"
-    done: str = "工单 {ticket} 已办结：{result}（{worker}）。问题没解决的话，请在群里告诉我们。"
+    done: str = "工单 {ticket} 已办结：{result}（{worker}）。"
+    return_visit: str = (
+        "问题解决了吗？请直接回复一个数字为办理打分：5 很满意，4 满意，3 基本满意，"
+        "2 不满意，1 很不满意（1–2 分会重新办理）。也可以发 /rate {number} 分数 意见。"
+    )
     done_private: str = "{ticket} 已办结（{worker}），处理情况已记录。还有需要的话，请告诉网格员。"
     list_header: str = "{grid}在办工单 {count} 件："
     list_item: str = "{ticket} {triage_word}·{state_word} {summary}（{age}）"

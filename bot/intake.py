@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import re
 
+from bot import tell
 from bot.config import Templates
 from bot.domain import TRIAGE_WORDS, Role, Ticket, TicketState, Triage
 from bot.messages import Mention
 from bot.pipeline import Context
 from bot.ports import Classifier
+from bot.sla import deadlines
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,6 +70,13 @@ class Intake:
             return True
         # Low confidence is said, not hidden: the ticket waits for a gridworker's word.
         unsure = verdict.confidence < self._threshold
+        due = deadlines(
+            triage=verdict.triage,
+            urgent=verdict.urgent,
+            opened_at=message.time,
+            sla=ctx.grid.sla,
+            zone=ctx.zone,
+        )
         ticket = ctx.tx.open_ticket(
             street=ctx.street,
             grid_id=ctx.grid.id,
@@ -75,6 +84,8 @@ class Intake:
             verdict=verdict,
             summary=summarise(message.text),
             state=TicketState.PENDING if unsure else TicketState.OPEN,
+            respond_by=due.respond_by,
+            resolve_by=due.resolve_by,
         )
         ctx.ticket_id = ticket.id
         _LOGGER.info(
@@ -85,12 +96,17 @@ class Intake:
             verdict.category,
             " urgent" if verdict.urgent else "",
         )
-        mentions = [Mention(message.sender_id, message.sender_name)]
-        if unsure:
-            mentions += [
-                Mention(m.user_id, m.name)
-                for m in ctx.grid.members
-                if m.role is Role.GRIDWORKER and m.platform == message.platform
-            ]
+        # The reporter hears it was taken in; the grid's gridworkers hear of every new ticket.
+        workers = tell.staff(ctx.grid, message.platform)
+        mentions = [Mention(message.sender_id, message.sender_name), *workers]
         ctx.reply(confirmation(ctx.grid.templates, ticket), mentions=mentions)
+        if ticket.urgent:
+            # At once and unmistakably: its own message to the gridworkers and the leader.
+            people = tell.staff(ctx.grid, message.platform, Role.GRIDWORKER, Role.LEADER)
+            hours = ctx.grid.sla.urgent_response_hours
+            ctx.post(
+                f"{ctx.grid.templates.urgent_mark}工单 {ticket.label}：{tell.summary(ticket)}\n"
+                f"请立即响应（{hours:g}小时内），发 /claim {ticket.number} 签收。",
+                mentions=people,
+            )
         return True

@@ -68,3 +68,5 @@ class OutboundMessage:
     kind: MessageKind = MessageKind.TEXT
     # A scheduled post's key (grid, kind, period): queued at most once.
     dedupe_key: str | None = None
+    # A private message to one person: `chat_id` is then their platform user id.
+    direct: bool = False

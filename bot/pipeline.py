@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.config import Config, Grid
-from bot.domain import Role
+from bot.domain import Actor, Role, Ticket
 from bot.messages import InboundMessage, Mention, MessageKind, OutboundMessage
 from bot.ports import Store, StoreTransaction
 from bot.privacy import mask_pii
@@ -40,10 +41,13 @@ class Context:
     street: str
     tx: StoreTransaction
     now: datetime
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     replies: list[OutboundMessage] = field(default_factory=list)
     ticket_id: int | None = None
     # Set by the command parser for the permission and command stages.
     command: Invocation | None = None
+    # The ticket a command names, once the permission stage has checked the sender may use it.
+    ticket: Ticket | None = None
 
     def reply(self, text: str, *, mentions: Sequence[Mention] = ()) -> None:
         """Answer in the chat the message came from."""
@@ -56,6 +60,28 @@ class Context:
                 reply_to=self.message.message_id,
             )
         )
+
+    def post(self, text: str, *, mentions: Sequence[Mention] = ()) -> None:
+        """Post in the chat the message came from, not as a reply to it."""
+        self.replies.append(
+            OutboundMessage(
+                platform=self.message.platform,
+                chat_id=self.message.chat_id,
+                text=text,
+                mentions=tuple(mentions),
+            )
+        )
+
+    def tell(self, user_id: str, text: str) -> None:
+        """Send one person a private message (details of a private matter stay out of the group)."""
+        self.replies.append(
+            OutboundMessage(platform=self.message.platform, chat_id=user_id, text=text, direct=True)
+        )
+
+    @property
+    def actor(self) -> Actor:
+        """The sender, as the audit trail names them."""
+        return Actor(self.message.sender_id, self.message.sender_name)
 
 
 # A stage returns True when it has dealt with the message: later stages are skipped.
@@ -141,6 +167,7 @@ class Pipeline:
                     street=self._config.street.name,
                     tx=tx,
                     now=self._clock(),
+                    zone=self._config.street.zone,
                 )
                 for stage in self._stages:
                     if stage(ctx):
@@ -195,7 +222,10 @@ class Pipeline:
 
 
 def _masked(message: OutboundMessage) -> OutboundMessage:
-    """A group post with phone and ID numbers hidden, in the text and in @-mentioned names."""
+    """A group post with phone and ID numbers hidden, in the text and in @-mentioned names.
+    A private message to the person concerned is left as it is."""
+    if message.direct:
+        return message
     return replace(
         message,
         text=mask_pii(message.text),

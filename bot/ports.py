@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain import LabelledExample, Ticket, TicketEvent, TicketState, Triage, Verdict
+from bot.domain import (
+    LabelledExample,
+    Rating,
+    Reporter,
+    Ticket,
+    TicketEvent,
+    TicketState,
+    Verdict,
+)
 from bot.messages import InboundMessage, OutboundMessage
 
 MessageSink = Callable[[InboundMessage], Awaitable[object]]
@@ -78,8 +86,11 @@ class StoreTransaction(Protocol):
         verdict: Verdict,
         summary: str,
         state: TicketState = TicketState.OPEN,
+        respond_by: datetime | None = None,
+        resolve_by: datetime | None = None,
     ) -> Ticket:
-        """Open a ticket for an appeal, with its reporter and an `opened` audit event."""
+        """Open a ticket for an appeal, with its reporter, its deadlines and an `opened` audit
+        event."""
 
     def get_ticket(self, street: str, number: int) -> Ticket | None:
         """The ticket with this short number in the street, if any."""
@@ -90,34 +101,24 @@ class StoreTransaction(Protocol):
         street: str,
         grid_id: str | None = None,
         states: Iterable[TicketState] | None = None,
+        since: datetime | None = None,
     ) -> Sequence[Ticket]:
-        """Tickets of the street (optionally one grid and some states), oldest first."""
+        """Tickets of the street (optionally: one grid, some states, opened at or after
+        `since`), oldest first."""
 
-    def change_state(
-        self,
-        ticket_id: int,
-        *,
-        to: TicketState,
-        actor_id: str,
-        actor_name: str,
-        action: str,
-        note: str,
-        at: datetime,
-    ) -> Ticket:
-        """Move a ticket to another state and write the audit event."""
+    def update_ticket(self, ticket: Ticket, event: TicketEvent) -> Ticket:
+        """Store a ticket's changed fields (state, labels, assignee, deadlines …) together with
+        the audit event that explains the change; returns it as stored. Only
+        `bot.lifecycle.move` calls this."""
 
-    def reclassify(
-        self,
-        ticket_id: int,
-        *,
-        triage: Triage,
-        category: str,
-        to: TicketState,
-        actor_id: str,
-        actor_name: str,
-        at: datetime,
-    ) -> Ticket:
-        """Give a ticket another triage and category (and state), with an audit event."""
+    def add_reporter(self, ticket_id: int, reporter: Reporter) -> bool:
+        """Make someone a follower of a ticket; False if they already were."""
+
+    def add_rating(self, ticket_id: int, rating: Rating) -> None:
+        """Record a reporter's return-visit answer (one per person; a new one replaces it)."""
+
+    def tickets_of(self, *, street: str, platform: str, user_id: str) -> Sequence[Ticket]:
+        """The tickets someone reported or joined, oldest first."""
 
     def ticket_text(self, ticket_id: int) -> str:
         """The full text of the message that opened the ticket."""

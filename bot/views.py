@@ -91,7 +91,7 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
 def display(message: OutboundMessage, bot_name: str) -> str:
     """How a bot message looks in the group: @mentions first, lines indented under the name."""
     mentions = "".join(f"@{m.name} " for m in message.mentions)
-    head = f"🤖 {bot_name}："
+    head = f"🤖 {bot_name}（私信）：" if message.direct else f"🤖 {bot_name}："
     lines = (mentions + message.text).splitlines() or [""]
     indent = " " * width(head)
     return head + lines[0] + "".join(f"\n{indent}{line}" for line in lines[1:])

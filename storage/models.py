@@ -90,6 +90,17 @@ class TicketRow(SQLModel, table=True):
     created_at: datetime = _when(nullable=False)
     updated_at: datetime = _when(nullable=False)
     resolved_at: datetime | None = _when(nullable=True)
+    respond_by: datetime | None = _when(nullable=True)
+    resolve_by: datetime | None = _when(nullable=True)
+    responded_at: datetime | None = _when(nullable=True)
+    closed_at: datetime | None = _when(nullable=True)
+    assignee_id: str = Field(default="", max_length=128)
+    assignee_name: str = Field(default="", max_length=128)
+    level: str | None = Field(default=None, max_length=16)  # where it was escalated to
+    external_ref: str = Field(default="", max_length=64)  # e.g. a 12345 hotline number
+    merged_into: int | None = None  # the number of the ticket it was merged into
+    reopened: int = 0
+    closure: str = Field(default="", max_length=16)  # rated | unrated, once closed
 
 
 class TicketReporterRow(SQLModel, table=True):
@@ -104,6 +115,22 @@ class TicketReporterRow(SQLModel, table=True):
     user_id: str = Field(max_length=128)
     name: str = Field(max_length=128)
     joined_at: datetime = _when(nullable=False)
+
+
+class TicketRatingRow(SQLModel, table=True):
+    """A reporter's answer to the return visit (回访): a score 1–5 and their words."""
+
+    __tablename__ = "ticket_rating"
+    __table_args__ = (sa.UniqueConstraint("ticket_id", "platform", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=128)
+    name: str = Field(max_length=128)
+    score: int
+    comment: str = ""
+    at: datetime = _when(nullable=False)
 
 
 class TicketEventRow(SQLModel, table=True):
@@ -135,6 +162,7 @@ class OutboxRow(SQLModel, table=True):
     mentions: str = "[]"  # JSON list of [user id, name]
     reply_to: str | None = Field(default=None, max_length=128)
     dedupe_key: str | None = Field(default=None, max_length=160, unique=True)
+    direct: bool = False  # a private message: chat_id is the person's user id
     status: str = Field(max_length=8, default="pending", index=True)
     attempts: int = 0
     last_error: str = ""

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.domain import (
+    Closure,
     LabelledExample,
+    Level,
+    Rating,
     Reporter,
     Ticket,
     TicketEvent,
@@ -28,6 +33,7 @@ from storage.models import (
     OutboxRow,
     StreetCounter,
     TicketEventRow,
+    TicketRatingRow,
     TicketReporterRow,
     TicketRow,
 )
@@ -37,7 +43,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _ticket(row: TicketRow, reporters: Sequence[TicketReporterRow]) -> Ticket:
+def _ticket(
+    row: TicketRow,
+    reporters: Sequence[TicketReporterRow],
+    ratings: Sequence[TicketRatingRow] = (),
+) -> Ticket:
     assert row.id is not None
     return Ticket(
         id=row.id,
@@ -60,7 +70,46 @@ def _ticket(row: TicketRow, reporters: Sequence[TicketReporterRow]) -> Ticket:
             Reporter(platform=r.platform, user_id=r.user_id, name=r.name, joined_at=r.joined_at)
             for r in sorted(reporters, key=lambda r: (r.joined_at, r.id or 0))
         ),
+        respond_by=row.respond_by,
+        resolve_by=row.resolve_by,
+        responded_at=row.responded_at,
+        closed_at=row.closed_at,
+        assignee_id=row.assignee_id,
+        assignee_name=row.assignee_name,
+        level=Level(row.level) if row.level else None,
+        external_ref=row.external_ref,
+        merged_into=row.merged_into,
+        reopened=row.reopened,
+        closure=Closure(row.closure),
+        ratings=tuple(
+            Rating(r.platform, r.user_id, r.name, r.score, r.comment, r.at)
+            for r in sorted(ratings, key=lambda r: (r.at, r.id or 0))
+        ),
     )
+
+
+_Row = TypeVar("_Row", TicketReporterRow, TicketRatingRow)
+
+# The ticket fields `update_ticket` writes; the rest never change after opening.
+_MUTABLE = (
+    "state",
+    "triage",
+    "category",
+    "urgent",
+    "updated_at",
+    "resolved_at",
+    "respond_by",
+    "resolve_by",
+    "responded_at",
+    "closed_at",
+    "assignee_id",
+    "assignee_name",
+    "level",
+    "external_ref",
+    "merged_into",
+    "reopened",
+    "closure",
+)
 
 
 class SqlTransaction:
@@ -137,6 +186,8 @@ class SqlTransaction:
         verdict: Verdict,
         summary: str,
         state: TicketState = TicketState.OPEN,
+        respond_by: datetime | None = None,
+        resolve_by: datetime | None = None,
     ) -> Ticket:
         source = self._message_row(message)
         row = TicketRow(
@@ -155,6 +206,8 @@ class SqlTransaction:
             source_message_id=source,
             created_at=message.time,
             updated_at=message.time,
+            respond_by=respond_by,
+            resolve_by=resolve_by,
         )
         self._session.add(row)
         self._session.flush()
@@ -181,23 +234,32 @@ class SqlTransaction:
         )
         return _ticket(row, [reporter])
 
-    def _reporters(self, ticket_ids: Sequence[int]) -> dict[int, list[TicketReporterRow]]:
-        found: dict[int, list[TicketReporterRow]] = {i: [] for i in ticket_ids}
+    def _by_ticket(self, table: type[_Row], ticket_ids: Sequence[int]) -> dict[int, list[_Row]]:
+        """The rows of a per-ticket table (reporters, ratings) for these tickets."""
+        found: dict[int, list[_Row]] = {i: [] for i in ticket_ids}
         if ticket_ids:
-            rows = self._session.exec(
-                select(TicketReporterRow).where(col(TicketReporterRow.ticket_id).in_(ticket_ids))
-            )
-            for reporter in rows:
-                found[reporter.ticket_id].append(reporter)
+            for row in self._session.exec(
+                select(table).where(col(table.ticket_id).in_(ticket_ids))
+            ):
+                found[row.ticket_id].append(row)
         return found
+
+    def _tickets(self, rows: Sequence[TicketRow]) -> list[Ticket]:
+        ids = [r.id for r in rows if r.id is not None]
+        reporters = self._by_ticket(TicketReporterRow, ids)
+        ratings = self._by_ticket(TicketRatingRow, ids)
+        return [_ticket(r, reporters[r.id], ratings[r.id]) for r in rows if r.id is not None]
+
+    def _load(self, ticket_id: int) -> Ticket:
+        return self._tickets([self._session.get_one(TicketRow, ticket_id)])[0]
 
     def get_ticket(self, street: str, number: int) -> Ticket | None:
         row = self._session.exec(
             select(TicketRow).where(TicketRow.street == street, TicketRow.number == number)
         ).first()
-        if row is None or row.id is None:
+        if row is None:
             return None
-        return _ticket(row, self._reporters([row.id])[row.id])
+        return self._tickets([row])[0]
 
     def list_tickets(
         self,
@@ -205,70 +267,86 @@ class SqlTransaction:
         street: str,
         grid_id: str | None = None,
         states: Iterable[TicketState] | None = None,
+        since: datetime | None = None,
     ) -> Sequence[Ticket]:
         query = select(TicketRow).where(TicketRow.street == street)
         if grid_id is not None:
             query = query.where(TicketRow.grid_id == grid_id)
         if states is not None:
             query = query.where(col(TicketRow.state).in_([s.value for s in states]))
-        rows = list(self._session.exec(query.order_by(col(TicketRow.number))))
-        reporters = self._reporters([r.id for r in rows if r.id is not None])
-        return [_ticket(r, reporters[r.id]) for r in rows if r.id is not None]
+        if since is not None:
+            query = query.where(col(TicketRow.created_at) >= since)
+        return self._tickets(list(self._session.exec(query.order_by(col(TicketRow.number)))))
 
-    def change_state(
-        self,
-        ticket_id: int,
-        *,
-        to: TicketState,
-        actor_id: str,
-        actor_name: str,
-        action: str,
-        note: str,
-        at: datetime,
-    ) -> Ticket:
-        row = self._session.get_one(TicketRow, ticket_id)
-        before = TicketState(row.state)
-        row.state = to.value
-        row.updated_at = at
-        if to is TicketState.RESOLVED:
-            row.resolved_at = at
+    def tickets_of(self, *, street: str, platform: str, user_id: str) -> Sequence[Ticket]:
+        followed = select(TicketReporterRow.ticket_id).where(
+            TicketReporterRow.platform == platform, TicketReporterRow.user_id == user_id
+        )
+        query = select(TicketRow).where(TicketRow.street == street, col(TicketRow.id).in_(followed))
+        return self._tickets(list(self._session.exec(query.order_by(col(TicketRow.number)))))
+
+    def update_ticket(self, ticket: Ticket, event: TicketEvent) -> Ticket:
+        row = self._session.get_one(TicketRow, ticket.id)
+        for name in _MUTABLE:
+            value = getattr(ticket, name)
+            if isinstance(value, enum.Enum):
+                value = value.value
+            setattr(row, name, value)
         self._session.add(row)
         self._add_event(
-            ticket_id,
-            at=at,
-            actor_id=actor_id,
-            actor_name=actor_name,
-            action=action,
-            from_state=before,
-            to_state=to,
-            note=note,
+            ticket.id,
+            at=event.at,
+            actor_id=event.actor_id,
+            actor_name=event.actor_name,
+            action=event.action,
+            from_state=event.from_state,
+            to_state=event.to_state,
+            note=event.note,
         )
         self._session.flush()
-        return _ticket(row, self._reporters([ticket_id])[ticket_id])
+        return self._load(ticket.id)
 
-    def reclassify(
-        self,
-        ticket_id: int,
-        *,
-        triage: Triage,
-        category: str,
-        to: TicketState,
-        actor_id: str,
-        actor_name: str,
-        at: datetime,
-    ) -> Ticket:
-        row = self._session.get_one(TicketRow, ticket_id)
-        note = f"{row.triage}/{row.category} → {triage.value}/{category}"
-        row.triage, row.category = triage.value, category
-        return self.change_state(
-            ticket_id,
-            to=to,
-            actor_id=actor_id,
-            actor_name=actor_name,
-            action="reclassified",
-            note=note,
-            at=at,
+    def add_reporter(self, ticket_id: int, reporter: Reporter) -> bool:
+        seen = self._session.exec(
+            select(TicketReporterRow.id).where(
+                TicketReporterRow.ticket_id == ticket_id,
+                TicketReporterRow.platform == reporter.platform,
+                TicketReporterRow.user_id == reporter.user_id,
+            )
+        ).first()
+        if seen is not None:
+            return False
+        self._session.add(
+            TicketReporterRow(
+                ticket_id=ticket_id,
+                platform=reporter.platform,
+                user_id=reporter.user_id,
+                name=reporter.name,
+                joined_at=reporter.joined_at,
+            )
         )
+        self._session.flush()
+        return True
+
+    def add_rating(self, ticket_id: int, rating: Rating) -> None:
+        row = self._session.exec(
+            select(TicketRatingRow).where(
+                TicketRatingRow.ticket_id == ticket_id,
+                TicketRatingRow.platform == rating.platform,
+                TicketRatingRow.user_id == rating.user_id,
+            )
+        ).first() or TicketRatingRow(
+            ticket_id=ticket_id,
+            platform=rating.platform,
+            user_id=rating.user_id,
+            name=rating.name,
+            score=rating.score,
+            at=rating.at,
+        )
+        row.score, row.comment = rating.score, rating.comment
+        row.at, row.name = rating.at, rating.name
+        self._session.add(row)
+        self._session.flush()
 
     def ticket_text(self, ticket_id: int) -> str:
         row = self._session.get_one(TicketRow, ticket_id)
@@ -354,6 +432,7 @@ class SqlTransaction:
             ),
             reply_to=message.reply_to,
             dedupe_key=message.dedupe_key,
+            direct=message.direct,
             created_at=at,
             next_attempt_at=at,
         )
@@ -395,7 +474,8 @@ class SqlStore:
             OutboxRow.platform == platform,
         )
         if chats is not None:
-            query = query.where(col(OutboxRow.chat_id).in_(chats))
+            # Private messages go to people, wherever they are; `chats` limits group posts.
+            query = query.where(sa.or_(col(OutboxRow.chat_id).in_(chats), col(OutboxRow.direct)))
         with Session(self.engine) as session:
             rows = session.exec(query.order_by(col(OutboxRow.id)).limit(limit))
             return [
@@ -409,6 +489,7 @@ class SqlStore:
                         reply_to=row.reply_to,
                         kind=MessageKind(row.kind),
                         dedupe_key=row.dedupe_key,
+                        direct=row.direct,
                     ),
                     attempts=row.attempts,
                     created_at=row.created_at,

@@ -88,7 +88,7 @@ def test_replay_then_tickets(tmp_path: Path, config_file: Path) -> None:
     assert result.returncode == 0, result.stderr
     replies = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["line"] for r in replies] == [1, 3, 4]
-    assert "#1" in replies[0]["text"] and replies[0]["mentions"] == ["r1"]
+    assert "#1" in replies[0]["text"] and replies[0]["mentions"] == ["r1", "w1"]
     assert replies[1]["chat"] == "unknown-group"
     assert "已办结" in replies[2]["text"]
     assert "line 5 skipped: not JSON" in result.stderr
@@ -139,7 +139,7 @@ def test_chat_in_the_terminal(config_file: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "🤖 网格助手：@李师傅 收到，已登记为工单 #1" in out
+    assert "🤖 网格助手：@李师傅 @网格员小王 收到，已登记为工单 #1" in out
     assert "（你现在是 网格员小王，网格员）" in out
     assert "一网格在办工单 1 件" in out
     assert "🤖 网格助手：@李师傅 工单 #1 已办结：物业已修好" in out

@@ -43,7 +43,7 @@ def test_console_chat_round_trip(config: Config, sqlite_url: str) -> None:
     asyncio.run(session())
 
     shown = out.getvalue()
-    assert "🤖 网格助手：@李师傅 收到，已登记为工单 #1" in shown
+    assert "🤖 网格助手：@李师傅 @网格员小王 收到，已登记为工单 #1" in shown
     assert "🤖 网格助手：@李师傅 工单 #1 已办结：修好了" in shown
     with bot.store.transaction() as tx:
         [ticket] = tx.list_tickets(street=config.street.name)

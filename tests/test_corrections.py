@@ -43,7 +43,7 @@ def test_confirming_opens_it_and_keeps_an_example(
     assert "已确认为小事·物业设施" in reply
     ticket = unsure.tickets()[0]
     assert ticket.state is TicketState.OPEN
-    assert unsure.events(ticket.id)[-1].action == "reclassified"
+    assert unsure.events(ticket.id)[-1].action == "confirmed"
     [example] = corrections(unsure_config, sqlite_url)
     assert (example.text, example.triage, example.category) == (LIFT, "minor", "物业设施")
 
@@ -80,7 +80,7 @@ def test_correcting_to_chatter_dismisses_the_ticket(
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        ("/reclassify 1", "请写上工单号和新的分流"),
+        ("/reclassify 1", "请写上新的分流"),
         ("/reclassify 1 big", "不是分流"),
         ("/reclassify 1 major 天气", "没有“天气”这个分类"),
         ("/confirm 1", "不用确认"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -91,7 +91,8 @@ def test_queued_replies_survive_a_restart(config: Config, sqlite_url: str) -> No
     assert down.sent == []
 
     # A new process on the same database, with the platform back.
-    second = build_bot(config, database_url=sqlite_url, clock=lambda: T0 + timedelta(hours=1))
+    later = datetime.now(UTC) + timedelta(hours=1)
+    second = build_bot(config, database_url=sqlite_url, clock=lambda: later)
     up = MemoryChat("console")
     second.attach(up)
     assert asyncio.run(second.delivery.flush()) == 1

@@ -144,8 +144,10 @@ def test_a_residents_slash_message_is_still_heard(chat: FakeChat) -> None:
 
 def test_closing_a_private_matter_keeps_its_details_out_of_the_group(chat: FakeChat) -> None:
     chat.say("有没有靠谱的家政阿姨推荐？家里想请个钟点工", sender="r1", name="王姐")
-    [reply] = chat.say("/done 1 已把家政公司电话私下发给王姐", sender="w1")
-    assert reply.startswith("@王姐 #1 已办结") and "家政" not in reply
+    group, private = chat.push(message("/done 1 已把家政公司电话私下发给王姐", sender="w1"))
+    assert not group.direct and group.text.startswith("#1 已办结") and "家政" not in group.text
+    assert [m.name for m in group.mentions] == ["王姐"]
+    assert private.direct and private.chat_id == "r1" and "家政公司电话" in private.text
     assert chat.events(chat.tickets()[0].id)[-1].note == "已把家政公司电话私下发给王姐"
 
 
@@ -153,7 +155,7 @@ def test_done_twice_is_refused(chat: FakeChat) -> None:
     chat.say(LIFT)
     chat.say("/done 1 修好了", sender="w1")
     [reply] = chat.say("/done 1 又修了一次", sender="w1")
-    assert "已办结" in reply and "不用再办结" in reply
+    assert reply.startswith("工单 #1 已办结，不能办结") and "/reopen 1" in reply
     assert len(chat.events(chat.tickets()[0].id)) == 2
 
 
@@ -300,7 +302,7 @@ def test_grid_templates_override_the_street_defaults(sqlite_url: str) -> None:
     data = config_data()
     data["grids"]["g1"]["templates"] = {"confirm_minor": "好的，{ticket} 记下了（{category}）"}
     chat = FakeChat(parse_config(data), sqlite_url)
-    assert chat.say(LIFT, chat="chat-1") == ["@r1 好的，#1 记下了（物业设施）"]
+    assert chat.say(LIFT, chat="chat-1") == ["@r1 @网格员小王 好的，#1 记下了（物业设施）"]
     assert "社区和物业" in chat.say(LIFT + "！", chat="chat-2")[0]
 
 

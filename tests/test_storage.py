@@ -12,7 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from bot.bootstrap import open_store
-from bot.domain import TicketState, Triage, Verdict
+from bot.domain import Actor, TicketState, Triage, Verdict
+from bot.lifecycle import Action, move
 from bot.messages import Mention, OutboundMessage
 from storage import DatabaseError, SqlStore, make_engine, migrate
 from storage.store import SqlTransaction
@@ -96,12 +97,11 @@ def test_tickets_keep_reporters_events_and_aware_times(store: SqlStore) -> None:
             street="s", grid_id="g1", message=inbound, verdict=VERDICT, summary="3栋电梯坏了"
         )
     with store.transaction() as tx:
-        tx.change_state(
-            opened.id,
-            to=TicketState.RESOLVED,
-            actor_id="w1",
-            actor_name="网格员小王",
-            action="resolved",
+        move(
+            tx,
+            opened,
+            Action.RESOLVED,
+            actor=Actor("w1", "网格员小王"),
             note="修好了",
             at=local + timedelta(hours=2),
         )
@@ -125,16 +125,11 @@ def test_list_tickets_filters_by_grid_and_state(store: SqlStore) -> None:
         for grid in ("g1", "g2", "g1"):
             inbound = message("电梯坏了")
             tx.record_message(inbound, grid_id=grid)
-            tx.open_ticket(street="s", grid_id=grid, message=inbound, verdict=VERDICT, summary="x")
-        tx.change_state(
-            1,
-            to=TicketState.RESOLVED,
-            actor_id="w",
-            actor_name="w",
-            action="resolved",
-            note="",
-            at=T0,
-        )
+            opened = tx.open_ticket(
+                street="s", grid_id=grid, message=inbound, verdict=VERDICT, summary="x"
+            )
+            if opened.number == 1:
+                move(tx, opened, Action.RESOLVED, actor=Actor("w", "w"), at=T0)
     with store.transaction() as tx:
         assert [t.number for t in tx.list_tickets(street="s", grid_id="g1")] == [1, 3]
         open_ = tx.list_tickets(street="s", states=[TicketState.OPEN])

@@ -14,6 +14,8 @@ from bot.pipeline import Outcome
 from bot.ports import Classifier
 from tests.utils.builders import message
 
+NAMES = {"w1": "网格员小王", "w2": "网格员小李", "w3": "网格员小赵", "lead": "周网格长"}
+
 
 class FakeChat:
     """Drives a real bot (real store, real pipeline) through an in-memory chat platform."""
@@ -31,10 +33,16 @@ class FakeChat:
         return self.chat.take()
 
     def say(self, text: str, *, sender: str = "r1", **fields: Any) -> list[str]:
-        """Post `text` as `sender`; returns the bot's replies as shown, mentions first."""
-        fields.setdefault("name", {"w1": "网格员小王", "w2": "网格员小李"}.get(sender, sender))
+        """Post `text` as `sender`; returns the bot's replies as shown, mentions first, and
+        private messages as `[私信 user] text`."""
+        fields.setdefault("name", NAMES.get(sender, sender))
         sent = self.push(message(text, sender=sender, **fields))
-        return ["".join(f"@{m.name} " for m in out.mentions) + out.text for out in sent]
+        return [
+            f"[私信 {out.chat_id}] {out.text}"
+            if out.direct
+            else "".join(f"@{m.name} " for m in out.mentions) + out.text
+            for out in sent
+        ]
 
     def send_kind(self, kind: MessageKind, *, sender: str = "r1") -> list[str]:
         """Post a non-text message (image, voice …)."""
