@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 from bot.app import GridBot
 from bot.casework import build_commands
-from bot.config import Config
+from bot.config import Config, TelegramConfig, WechatConfig
 from bot.delivery import Delivery
 from bot.intake import Intake, staff_speak_freely
+from bot.messages import Platform
 from bot.pipeline import Pipeline, skip_non_text
-from bot.ports import Classifier
+from bot.ports import ChatAdapter, Classifier
 from bot.residents import rating_reply
 from classifiers import MODEL_DIR, Example, TrainedClassifier
 from storage import SqlStore, make_engine, migrate
@@ -78,3 +79,61 @@ def build_bot(
     )
     pipeline = Pipeline(config, store, stages, clock=clock)
     return GridBot(config=config, store=store, pipeline=pipeline, delivery=Delivery(store, clock))
+
+
+class PlatformProblem(Exception):
+    """A configured platform cannot be used; the message says what to set or install."""
+
+
+def build_adapters(config: Config) -> list[ChatAdapter]:
+    """An adapter for each real platform some grid has a chat on (the console is `gridbot
+    chat`'s).
+
+    Raises:
+        PlatformProblem: a token is missing, or the WeChat extra is not installed.
+    """
+    adapters: list[ChatAdapter] = []
+    for platform in config.platforms_in_use():
+        if platform is Platform.TELEGRAM:
+            adapters.append(_telegram(config.platforms.telegram))
+        elif platform is Platform.WECHAT:
+            adapters.append(_wechat(config.platforms.wechat))
+    return adapters
+
+
+def _telegram(settings: TelegramConfig) -> ChatAdapter:
+    from adapters.telegram import TelegramAdapter, TelegramSettings
+
+    token = settings.token()
+    if token is None:
+        raise PlatformProblem(
+            f"a grid has a Telegram chat but {settings.token_env} is not set: "
+            f"export {settings.token_env}=<the token BotFather gave you>"
+        )
+    return TelegramAdapter(
+        TelegramSettings(
+            token=token,
+            api_url=settings.api_url,
+            mode=settings.mode,
+            webhook_url=settings.webhook_url,
+            webhook_listen=settings.webhook_listen,
+            webhook_port=settings.webhook_port,
+        )
+    )
+
+
+def _wechat(settings: WechatConfig) -> ChatAdapter:
+    try:
+        from adapters.wechat import WechatAdapter
+    except ImportError as exc:
+        raise PlatformProblem(
+            f"a grid has a WeChat chat but the WeChat extra is not installed ({exc}): "
+            "pip install 'gridbot[wechat]'"
+        ) from None
+    token = settings.token()
+    if token is None:
+        raise PlatformProblem(
+            f"a grid has a WeChat chat but {settings.token_env} is not set: export "
+            f"{settings.token_env}=<the token of your Wechaty puppet service>"
+        )
+    return WechatAdapter(endpoint=settings.endpoint, token=token)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters import ConsoleAdapter, MemoryChat
-from bot import cli_model
+from bot import cli_model, cli_run
 from bot.app import GridBot
 from bot.bootstrap import ModelMissing, build_bot, open_store
 from bot.config import CONFIG_ENV, Config, ConfigError, load_config
@@ -197,6 +197,15 @@ def _parser() -> argparse.ArgumentParser:
     database(replay_)
 
     cli_model.register(add)
+
+    run_ = add(
+        "run", "connect every configured platform and work until SIGTERM or Ctrl-C", cli_run.run
+    )
+    database(run_)
+    doctor = add(
+        "doctor", "check the config, database, model and platforms; say what to fix", cli_run.doctor
+    )
+    database(doctor)
 
     tickets = add(
         "tickets", "list tickets: number, grid, state, triage, category, reporters", _tickets

@@ -252,6 +252,51 @@ class Grid(BaseModel):
         return None
 
 
+class TelegramConfig(_Strict):
+    """The Telegram bot: its token comes from an environment variable, never from the file."""
+
+    token_env: str = Field("GRIDBOT_TELEGRAM_TOKEN", min_length=1)
+    api_url: str | None = Field(
+        None, description="a self-hosted Bot API server, e.g. http://127.0.0.1:8081"
+    )
+    mode: str = Field("polling", pattern="^(polling|webhook)$")
+    webhook_url: str | None = Field(None, description="the public https URL Telegram posts to")
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(8443, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> Self:
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("mode webhook needs webhook_url (the public https address)")
+        return self
+
+    def token(self) -> str | None:
+        """The bot token from the environment, if set."""
+        return os.environ.get(self.token_env) or None
+
+
+class WechatConfig(_Strict):
+    """The WeChat account, through a Wechaty puppet service."""
+
+    endpoint: str = Field(
+        "127.0.0.1:8788",
+        pattern=r"^[^\s:]+:\d{1,5}$",
+        description="host:port of the puppet service",
+    )
+    token_env: str = Field("GRIDBOT_WECHAT_TOKEN", min_length=1)
+
+    def token(self) -> str | None:
+        """The puppet service token from the environment, if set."""
+        return os.environ.get(self.token_env) or None
+
+
+class PlatformsConfig(_Strict):
+    """How to reach each chat platform a grid's chats are on."""
+
+    telegram: TelegramConfig = TelegramConfig()
+    wechat: WechatConfig = WechatConfig()
+
+
 class _FileConfig(_Strict):
     """The shape of config.yaml."""
 
@@ -261,6 +306,7 @@ class _FileConfig(_Strict):
     sla: SlaConfig = SlaConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     templates: Templates = Templates()
+    platforms: PlatformsConfig = PlatformsConfig()
     grids: dict[str, GridConfig] = Field(min_length=1)
 
     @field_validator("grids")
@@ -293,6 +339,12 @@ class Config(BaseModel):
     schedule: ScheduleConfig
     templates: Templates
     grids: dict[str, Grid]
+    platforms: PlatformsConfig = PlatformsConfig()
+
+    def platforms_in_use(self) -> list[Platform]:
+        """The platforms some grid has a chat on, in a stable order."""
+        used = {chat.platform for grid in self.grids.values() for chat in grid.chats}
+        return [p for p in Platform if p in used]
 
     def grid_for_chat(self, platform: str, chat_id: str) -> Grid | None:
         """The grid whose group this chat is, if the config binds it."""
@@ -392,6 +444,7 @@ def parse_config(data: Any, source: str = "config") -> Config:
         schedule=raw.schedule,
         templates=raw.templates,
         grids=grids,
+        platforms=raw.platforms,
     )
 
 

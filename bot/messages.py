@@ -70,3 +70,5 @@ class OutboundMessage:
     dedupe_key: str | None = None
     # A private message to one person: `chat_id` is then their platform user id.
     direct: bool = False
+    # A picture (PNG) to post with `text` as its caption; `kind` is then IMAGE.
+    image: bytes | None = None

@@ -158,8 +158,32 @@ class Pipeline:
                 message.chat_id,
             )
             return Outcome(duplicate=True)
+        return self._run(row, message, grid)
+
+    def resume(self) -> int:
+        """Process the messages that were stored but never processed (the bot stopped in
+        between); returns how many. Run at start, before new messages are taken."""
+        done = 0
+        tried: set[int] = set()
+        while batch := [m for m in self._store.unprocessed_messages() if m[0] not in tried]:
+            for row, message in batch:
+                tried.add(row)
+                _LOGGER.info(
+                    "processing message %s in %s:%s stored before the restart",
+                    message.message_id,
+                    message.platform,
+                    message.chat_id,
+                )
+                outcome = self._run(row, message, self.grid_for(message))
+                done += not outcome.duplicate
+        return done
+
+    def _run(self, row: int, message: InboundMessage, grid: Grid) -> Outcome:
+        """Process one stored message, once: the claim and all its effects commit together."""
         try:
             with self._store.transaction() as tx:
+                if not tx.claim_message(row):
+                    return Outcome(duplicate=True)
                 ctx = Context(
                     message=message,
                     grid=grid,

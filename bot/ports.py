@@ -70,7 +70,13 @@ class StoreTransaction(Protocol):
     """What the pipeline and the commands may do to the store, all in one transaction."""
 
     def record_message(self, message: InboundMessage, *, grid_id: str | None) -> int | None:
-        """Log a raw message; returns its row id, or None if it was seen before (redelivery)."""
+        """Log a raw message; returns its row id, or None if it was processed before (a
+        redelivery). A message stored before but never processed (a crash in between) returns
+        its row id again, so that it is processed now."""
+
+    def claim_message(self, message_row: int) -> bool:
+        """Take a stored message for processing in this transaction: False if another process
+        (or an earlier try) has processed it. Processing is idempotent through this."""
 
     def mark_processed(
         self, message_row: int, *, ticket_id: int | None = None, error: str = ""
@@ -140,6 +146,9 @@ class Store(Protocol):
 
     def labelled_examples(self) -> Sequence[LabelledExample]:
         """Every message gridworkers have labelled, oldest first."""
+
+    def unprocessed_messages(self, *, limit: int = 100) -> Sequence[tuple[int, InboundMessage]]:
+        """Messages stored but never processed (the process stopped in between), oldest first."""
 
     def transaction(self) -> AbstractContextManager[StoreTransaction]:
         """A unit of work: everything inside commits together or not at all."""

@@ -92,6 +92,8 @@ def display(message: OutboundMessage, bot_name: str) -> str:
     """How a bot message looks in the group: @mentions first, lines indented under the name."""
     mentions = "".join(f"@{m.name} " for m in message.mentions)
     head = f"🤖 {bot_name}（私信）：" if message.direct else f"🤖 {bot_name}："
+    if message.image is not None:
+        head += f"［图片 {len(message.image) // 1024 + 1} KB］"
     lines = (mentions + message.text).splitlines() or [""]
     indent = " " * width(head)
     return head + lines[0] + "".join(f"\n{indent}{line}" for line in lines[1:])

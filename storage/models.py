@@ -163,6 +163,7 @@ class OutboxRow(SQLModel, table=True):
     reply_to: str | None = Field(default=None, max_length=128)
     dedupe_key: str | None = Field(default=None, max_length=160, unique=True)
     direct: bool = False  # a private message: chat_id is the person's user id
+    image: bytes | None = Field(default=None, sa_column=Column(sa.LargeBinary(), nullable=True))
     status: str = Field(max_length=8, default="pending", index=True)
     attempts: int = 0
     last_error: str = ""

@@ -127,9 +127,20 @@ class SqlTransaction:
             )
         ).first()
 
+    def _seen(self, message: InboundMessage) -> tuple[int | None, datetime | None] | None:
+        return self._session.exec(
+            select(MessageRow.id, MessageRow.processed_at).where(
+                MessageRow.platform == message.platform,
+                MessageRow.chat_id == message.chat_id,
+                MessageRow.message_id == message.message_id,
+            )
+        ).first()
+
     def record_message(self, message: InboundMessage, *, grid_id: str | None) -> int | None:
-        if self._message_row(message) is not None:
-            return None
+        seen = self._seen(message)
+        if seen is not None:
+            row_id, processed_at = seen
+            return row_id if processed_at is None else None
         row = MessageRow(
             platform=message.platform,
             chat_id=message.chat_id,
@@ -148,9 +159,20 @@ class SqlTransaction:
             with self._session.begin_nested():
                 self._session.add(row)
         except sa.exc.IntegrityError:
-            # Another process stored the same message a moment ago: a redelivery after all.
-            return None
+            # Another process stored the same message a moment ago; whoever claims it first
+            # processes it.
+            return self._message_row(message)
         return row.id
+
+    def claim_message(self, message_row: int) -> bool:
+        # A conditional UPDATE: on PostgreSQL a second claimant waits for the first to commit
+        # and then finds the row taken; SQLite serialises writers (BEGIN IMMEDIATE).
+        claimed = self._session.execute(
+            sa.update(MessageRow)
+            .where(col(MessageRow.id) == message_row, col(MessageRow.processed_at).is_(None))
+            .values(processed_at=_now())
+        )
+        return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
     def mark_processed(
         self, message_row: int, *, ticket_id: int | None = None, error: str = ""
@@ -433,6 +455,7 @@ class SqlTransaction:
             reply_to=message.reply_to,
             dedupe_key=message.dedupe_key,
             direct=message.direct,
+            image=message.image,
             created_at=at,
             next_attempt_at=at,
         )
@@ -446,6 +469,34 @@ class SqlStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def unprocessed_messages(self, *, limit: int = 100) -> Sequence[tuple[int, InboundMessage]]:
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(MessageRow)
+                .where(col(MessageRow.processed_at).is_(None))
+                .order_by(col(MessageRow.id))
+                .limit(limit)
+            )
+            return [
+                (
+                    row.id,
+                    InboundMessage(
+                        platform=row.platform,
+                        chat_id=row.chat_id,
+                        message_id=row.message_id,
+                        sender_id=row.sender_id,
+                        sender_name=row.sender_name,
+                        text=row.text,
+                        time=row.sent_at,
+                        kind=MessageKind(row.kind),
+                        reply_to=row.reply_to,
+                        mentions=tuple(row.mentions.split()),
+                    ),
+                )
+                for row in rows
+                if row.id is not None
+            ]
 
     def labelled_examples(self) -> Sequence[LabelledExample]:
         with Session(self.engine) as session:
@@ -490,6 +541,7 @@ class SqlStore:
                         kind=MessageKind(row.kind),
                         dedupe_key=row.dedupe_key,
                         direct=row.direct,
+                        image=row.image,
                     ),
                     attempts=row.attempts,
                     created_at=row.created_at,

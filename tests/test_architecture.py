@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-WIRING = {"bootstrap.py", "cli.py", "cli_model.py"}
+WIRING = {"bootstrap.py", "cli.py", "cli_model.py", "cli_run.py"}
 FORBIDDEN = ("adapters", "storage", "classifiers", "telegram", "wechaty", "sqlalchemy", "sqlmodel")
 
 

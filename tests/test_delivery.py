@@ -108,3 +108,40 @@ def test_messages_for_a_platform_without_adapter_wait(config: Config, sqlite_url
     console = MemoryChat("console")
     bot.attach(console)
     assert asyncio.run(bot.delivery.flush()) == 1
+
+
+def test_a_message_stored_before_a_crash_is_processed_once_on_restart(
+    config: Config, sqlite_url: str
+) -> None:
+    inbound = message(LIFT, message_id="wx-crash")
+    # The first process stored the message and died before processing it.
+    first = build_bot(config, database_url=sqlite_url)
+    with first.store.transaction() as tx:
+        tx.record_message(inbound, grid_id="g1")
+
+    second = build_bot(config, database_url=sqlite_url)
+    chat = MemoryChat("console")
+    second.attach(chat)
+    assert second.pipeline.resume() == 1
+    asyncio.run(second.delivery.flush())
+    assert len(chat.take()) == 1
+    # The platform delivers it again: recognised, no second ticket, no second reply.
+    assert asyncio.run(second.receive(inbound)).duplicate
+    assert second.pipeline.resume() == 0
+    with second.store.transaction() as tx:
+        assert len(tx.list_tickets(street=config.street.name)) == 1
+    assert chat.take() == []
+
+
+def test_a_redelivery_of_a_stored_but_unprocessed_message_processes_it(
+    config: Config, sqlite_url: str
+) -> None:
+    inbound = message(LIFT, message_id="wx-half")
+    bot = build_bot(config, database_url=sqlite_url)
+    with bot.store.transaction() as tx:
+        tx.record_message(inbound, grid_id="g1")
+    chat = MemoryChat("console")
+    bot.attach(chat)
+    outcome = asyncio.run(bot.receive(inbound))
+    assert not outcome.duplicate and outcome.ticket_id is not None
+    assert len(chat.take()) == 1

@@ -52,9 +52,19 @@ def test_an_unreachable_database_says_what_to_check() -> None:
 def test_a_redelivered_message_is_recognised(store: SqlStore) -> None:
     inbound = message("电梯坏了", message_id="dup")
     with store.transaction() as tx:
-        assert tx.record_message(inbound, grid_id="g1") is not None
+        row = tx.record_message(inbound, grid_id="g1")
+    assert row is not None
+    # Stored but not yet processed (a crash in between): the redelivery gets the same row.
+    with store.transaction() as tx:
+        assert tx.record_message(inbound, grid_id="g1") == row
+    assert [r for r, _ in store.unprocessed_messages()] == [row]
+    with store.transaction() as tx:
+        assert tx.claim_message(row)
+        assert not tx.claim_message(row)
+    # Once processed, a redelivery is recognised and ignored.
     with store.transaction() as tx:
         assert tx.record_message(inbound, grid_id="g1") is None
+    assert store.unprocessed_messages() == []
     # The same id in another chat is another message.
     with store.transaction() as tx:
         assert tx.record_message(message("x", message_id="dup", chat="other"), grid_id=None)
@@ -180,15 +190,15 @@ def test_store_times_come_back_in_utc(store: SqlStore) -> None:
     assert item.created_at == T0 and item.created_at.tzinfo == UTC
 
 
-def test_a_race_on_the_same_message_counts_as_a_redelivery(
+def test_a_race_on_the_same_message_leaves_it_to_whoever_claims_it(
     store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inbound = message("电梯坏了", message_id="race")
     with store.transaction() as tx:
-        tx.record_message(inbound, grid_id=None)
+        first = tx.record_message(inbound, grid_id=None)
     # Another process stored it between our check and our insert.
-    monkeypatch.setattr(SqlTransaction, "_message_row", lambda self, message: None)
+    monkeypatch.setattr(SqlTransaction, "_seen", lambda self, message: None)
     with store.transaction() as tx:
-        assert tx.record_message(inbound, grid_id=None) is None
+        assert tx.record_message(inbound, grid_id=None) == first
         tx.enqueue(OutboundMessage("console", "c", "the transaction goes on"), at=T0)
     assert len(store.pending_outbox(now=T0, platform="console")) == 1
