@@ -10,6 +10,7 @@ from bot.config import Config
 from bot.delivery import Delivery
 from bot.domain import Ticket
 from bot.followup import expire_return_visits
+from bot.jobs import Jobs
 from bot.messages import InboundMessage
 from bot.pipeline import Outcome, Pipeline
 from bot.ports import ChatAdapter, Store
@@ -23,6 +24,7 @@ class GridBot:
     store: Store
     pipeline: Pipeline
     delivery: Delivery
+    jobs: Jobs
 
     def attach(self, adapter: ChatAdapter, *, chats: Collection[str] | None = None) -> None:
         """Deliver through `adapter` (only to `chats`, if given); it feeds `receive`."""

@@ -10,6 +10,7 @@ from bot.casework import build_commands
 from bot.config import Config, TelegramConfig, WechatConfig
 from bot.delivery import Delivery
 from bot.intake import Intake, staff_speak_freely
+from bot.jobs import Jobs
 from bot.messages import Platform
 from bot.pipeline import Pipeline, skip_non_text
 from bot.ports import ChatAdapter, Classifier
@@ -78,7 +79,14 @@ def build_bot(
         Intake(classifier or build_classifier(config), config.classifier.confidence_threshold),
     )
     pipeline = Pipeline(config, store, stages, clock=clock)
-    return GridBot(config=config, store=store, pipeline=pipeline, delivery=Delivery(store, clock))
+
+    def limit_for(platform: str, chat_id: str) -> int:
+        grid = config.grid_for_chat(platform, chat_id) or config.ad_hoc_grid(platform, chat_id)
+        return grid.schedule.max_posts_per_minute
+
+    delivery = Delivery(store, clock, limit_for=limit_for)
+    jobs = Jobs(config, store)
+    return GridBot(config=config, store=store, pipeline=pipeline, delivery=delivery, jobs=jobs)
 
 
 class PlatformProblem(Exception):

@@ -206,6 +206,16 @@ def _parser() -> argparse.ArgumentParser:
         "doctor", "check the config, database, model and platforms; say what to fix", cli_run.doctor
     )
     database(doctor)
+    digest = add(
+        "digest",
+        "print a grid's daily (or weekly) digest, optionally with its chart",
+        cli_run.digest,
+    )
+    digest.add_argument("--grid", required=True, help="grid id")
+    digest.add_argument("--date", metavar="YYYY-MM-DD", help="as of that day's digest time")
+    digest.add_argument("--png", metavar="FILE", help="write the chart to FILE")
+    digest.add_argument("--weekly", action="store_true", help="the weekly digest instead")
+    database(digest)
 
     tickets = add(
         "tickets", "list tickets: number, grid, state, triage, category, reporters", _tickets

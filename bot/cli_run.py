@@ -9,6 +9,8 @@ import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import httpx
 
@@ -21,6 +23,7 @@ from bot.bootstrap import (
     open_store,
 )
 from bot.config import Config, TelegramConfig, WechatConfig
+from bot.jobs import Jobs, draw_chart
 from bot.messages import Platform
 from bot.ports import DeliveryError
 from bot.runner import serve
@@ -49,6 +52,33 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except DeliveryError as exc:
         print(f"gridbot: {exc}; `gridbot doctor` checks the set-up")
         return 1
+    return 0
+
+
+def digest(args: argparse.Namespace, config: Config) -> int:
+    """Print a grid's digest on demand (as of the digest time of --date, or now), and write its
+    chart to --png."""
+    grid = config.grids.get(args.grid)
+    if grid is None:
+        print(f"gridbot: no grid {args.grid!r}; the config has {', '.join(config.grids)}")
+        return 2
+    zone = config.street.zone
+    if args.date:
+        try:
+            day = date.fromisoformat(args.date)
+        except ValueError:
+            print(f"gridbot: --date {args.date!r} is not a date like 2026-11-23")
+            return 2
+        now = datetime.combine(day, grid.schedule.daily_digest, tzinfo=zone)
+    else:
+        now = datetime.now(UTC)
+    store = open_store(args.db or config.database.url)
+    jobs = Jobs(config, store, chart=None if args.png is None else draw_chart)
+    text, _, chart = jobs.digest(grid, now, weekly=args.weekly)
+    print(text)
+    if args.png is not None and chart is not None:
+        Path(args.png).write_bytes(chart)
+        print(f"（图表已保存到 {args.png}）")
     return 0
 
 

@@ -123,8 +123,17 @@ class ScheduleConfig(_Strict):
     status_posts: tuple[time, ...] = (time(9, 0), time(17, 30))
     daily_digest: time = time(18, 0)
     weekly_digest_weekday: int = Field(4, ge=1, le=7, description="1 = Monday; 4 = Thursday")
+    working_days_only: bool = Field(
+        True, description="status posts and daily digests on official working days only"
+    )
     quiet_hours: QuietHours = QuietHours()
     max_posts_per_minute: int = Field(20, ge=1)
+    remind_after_hours: float = Field(0, ge=0, description="催办 the worker once this late")
+    supervise_after_hours: float = Field(24, ge=0, description="督办: tell the grid leader")
+    escalate_after_hours: float = Field(72, ge=0, description="then escalate one level up")
+    missed_post_grace_hours: float = Field(
+        3, ge=0, description="a post missed while the bot was down is made up within this"
+    )
 
 
 # The reply templates and the fields each may use; a district can reword them in config.

@@ -11,6 +11,7 @@ from bot.ports import ChatAdapter, DeliveryError, OutboxItem, Store
 
 _LOGGER = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=5)
+RATE_WINDOW = timedelta(minutes=1)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -22,10 +23,16 @@ class Delivery:
     """Sends what the outbox holds through the adapter of each message's platform."""
 
     def __init__(
-        self, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        store: Store,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        limit_for: Callable[[str, str], int] | None = None,
     ) -> None:
+        """`limit_for(platform, chat_id)` is how many posts a chat may get a minute; more
+        wait in the outbox."""
         self._store = store
         self._clock = clock
+        self._limit_for = limit_for
         self._adapters: dict[str, tuple[ChatAdapter, frozenset[str] | None]] = {}
         self._lock = asyncio.Lock()
 
@@ -48,7 +55,31 @@ class Delivery:
                         sent += await self._send(adapter, item)
             return sent
 
+    def _over_limit(self, item: OutboxItem) -> bool:
+        """Hold the item back if its chat had its posts for this minute already."""
+        message = item.message
+        if self._limit_for is None or message.direct:
+            return False
+        limit = self._limit_for(message.platform, message.chat_id)
+        now = self._clock()
+        sent = self._store.sent_since(
+            platform=message.platform, chat_id=message.chat_id, since=now - RATE_WINDOW
+        )
+        if sent < limit:
+            return False
+        _LOGGER.info(
+            "%s:%s had %d posts in the last minute; outbox item %s waits",
+            message.platform,
+            message.chat_id,
+            sent,
+            item.id,
+        )
+        self._store.defer(item.id, until=now + RATE_WINDOW / limit)
+        return True
+
     async def _send(self, adapter: ChatAdapter, item: OutboxItem) -> int:
+        if self._over_limit(item):
+            return 0
         try:
             platform_id = await adapter.send(item.message)
         except Exception as exc:

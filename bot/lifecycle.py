@@ -47,6 +47,8 @@ class Action(enum.StrEnum):
     MERGED = "merged"
     CANCELLED = "cancelled"
     JOINED = "joined"
+    REMINDED = "reminded"
+    SUPERVISED = "supervised"
 
 
 ACTION_WORDS: dict[Action, str] = {
@@ -67,6 +69,8 @@ ACTION_WORDS: dict[Action, str] = {
     Action.MERGED: "合并",
     Action.CANCELLED: "撤销",
     Action.JOINED: "附议",
+    Action.REMINDED: "催办",
+    Action.SUPERVISED: "督办",
 }
 
 _WORKING = (S.CLAIMED, S.IN_PROGRESS, S.ESCALATED, S.REFERRED)
@@ -97,6 +101,8 @@ MOVES: dict[Action, dict[TicketState, TicketState]] = {
     Action.MERGED: {s: S.MERGED for s in ACTIVE_STATES},
     Action.CANCELLED: {s: S.CANCELLED for s in ACTIVE_STATES},
     Action.JOINED: _stay(ACTIVE_STATES),
+    Action.REMINDED: _stay(ACTIVE_STATES),
+    Action.SUPERVISED: _stay(ACTIVE_STATES),
 }
 
 

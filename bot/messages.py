@@ -72,3 +72,5 @@ class OutboundMessage:
     direct: bool = False
     # A picture (PNG) to post with `text` as its caption; `kind` is then IMAGE.
     image: bytes | None = None
+    # Not before this time (a routine post queued in quiet hours waits for the morning).
+    not_before: datetime | None = None

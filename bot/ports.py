@@ -138,7 +138,12 @@ class StoreTransaction(Protocol):
         """A ticket's audit trail, oldest first."""
 
     def enqueue(self, message: OutboundMessage, *, at: datetime) -> int | None:
-        """Queue a message for delivery; None if its dedupe key was queued before."""
+        """Queue a message for delivery (not before `message.not_before`); None if its dedupe
+        key was queued before."""
+
+    def claim_run(self, key: str, *, grid_id: str, kind: str, at: datetime) -> bool:
+        """Record that the scheduled job `key` is done, in this transaction; False if it was
+        done before (by this process or another sharing the database)."""
 
 
 class Store(Protocol):
@@ -165,6 +170,12 @@ class Store(Protocol):
 
     def mark_sent(self, item_id: int, *, platform_message_id: str, at: datetime) -> None:
         """Record the platform's confirmation; the item is never sent again."""
+
+    def sent_since(self, *, platform: str, chat_id: str, since: datetime) -> int:
+        """How many messages were confirmed sent to a chat since `since` (for rate limits)."""
+
+    def defer(self, item_id: int, *, until: datetime) -> None:
+        """Hold a queued message back until `until`, without counting an attempt."""
 
     def mark_failed(self, item_id: int, *, error: str, retry_at: datetime | None) -> None:
         """Record a failed attempt; `retry_at` None gives up on the item."""

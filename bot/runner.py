@@ -9,12 +9,16 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
 from bot.app import GridBot
 from bot.ports import ChatAdapter
 
 _LOGGER = logging.getLogger(__name__)
 DELIVERY_SECONDS = 1.0
-FOLLOW_UP_SECONDS = 600.0
+CHECK_SECONDS = 300.0  # overdue work and expired return visits
 
 
 async def _every(
@@ -29,6 +33,51 @@ async def _every(
             _LOGGER.exception("%s failed; trying again in %.0f s", what, seconds)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def _tick(bot: GridBot) -> None:
+    """Do the scheduled work that is due, then deliver what it queued."""
+    try:
+        bot.jobs.tick(datetime.now(UTC))
+    except Exception:
+        _LOGGER.exception("scheduled work failed; it is tried again at the next tick")
+    await bot.delivery.flush()
+
+
+def schedule(bot: GridBot) -> AsyncIOScheduler:
+    """An APScheduler scheduler in the street's time zone with each grid's jobs from its config:
+    status posts, the daily and weekly digest, and a check every few minutes for overdue work
+    and expired return visits. Each job runs `Jobs.tick`, whose keys make every post happen
+    once however often it runs and however many bots share the database."""
+    config = bot.config
+    scheduler = AsyncIOScheduler(timezone=config.street.timezone)
+    options = {"misfire_grace_time": 300, "coalesce": True, "max_instances": 1}
+    for grid in config.grids.values():
+        plan = grid.schedule
+        for index, at in enumerate(plan.status_posts):
+            scheduler.add_job(
+                _tick,
+                CronTrigger(hour=at.hour, minute=at.minute),
+                args=[bot],
+                id=f"{grid.id}:status:{index}",
+                **options,
+            )
+        at = plan.daily_digest
+        scheduler.add_job(
+            _tick,
+            CronTrigger(hour=at.hour, minute=at.minute),
+            args=[bot],
+            id=f"{grid.id}:digest",
+            **options,
+        )
+    scheduler.add_job(
+        _tick,
+        IntervalTrigger(seconds=CHECK_SECONDS),
+        args=[bot],
+        id="overdue-and-visits",
+        **options,
+    )
+    return scheduler
 
 
 async def serve(
@@ -51,6 +100,7 @@ async def serve(
         _LOGGER.info("processed %d message(s) stored before the last stop", resumed)
     started: list[ChatAdapter] = []
     tasks: list[asyncio.Task[None]] = []
+    scheduler: AsyncIOScheduler | None = None
     try:
         for adapter in adapters:
             bot.attach(adapter)
@@ -60,14 +110,11 @@ async def serve(
         async def deliver() -> None:
             await bot.delivery.flush()
 
-        async def follow_up() -> None:
-            bot.follow_up(datetime.now(UTC))
-            await bot.delivery.flush()
-
-        tasks = [
-            asyncio.create_task(_every(DELIVERY_SECONDS, "delivery", deliver, stop)),
-            asyncio.create_task(_every(FOLLOW_UP_SECONDS, "follow-up", follow_up, stop)),
-        ]
+        scheduler = schedule(bot)
+        scheduler.start()
+        # What fell due while the bot was down is made up now (within the grace).
+        await _tick(bot)
+        tasks = [asyncio.create_task(_every(DELIVERY_SECONDS, "delivery", deliver, stop))]
         _LOGGER.info(
             "gridbot is running with %d platform(s); Ctrl-C or SIGTERM stops it", len(started)
         )
@@ -75,6 +122,8 @@ async def serve(
         _LOGGER.info("stopping: finishing the work in flight")
     finally:
         stop.set()
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
         await asyncio.gather(*tasks, return_exceptions=True)
         for adapter in reversed(started):
             try:

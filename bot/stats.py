@@ -163,11 +163,10 @@ def render(stats: GridStats, *, grid: str, title: str, zone: ZoneInfo) -> str:
             else ""
         )
         lines.append(f"已响应 {stats.responded} 件{response}")
-        days = (
-            f"，平均用时 {stats.resolution_days:.1f} 天"
-            if stats.resolution_days is not None
-            else ""
-        )
+        days = ""
+        if stats.resolution_days is not None:
+            took = stats.resolution_days
+            days = f"，平均用时 {took:.1f} 天" if took >= 2 else f"，平均用时 {took * 24:.1f} 小时"
         lines.append(
             f"已办结 {stats.resolved} 件，办结率 {_percent(stats.closure_rate)}；"
             f"按时办结 {stats.on_time} 件，按时率 {_percent(stats.on_time_rate)}{days}"

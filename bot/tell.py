@@ -40,6 +40,8 @@ EVENT_WORDS = {
     "merged": "合并",
     "cancelled": "居民撤销",
     "joined": "附议",
+    "reminded": "催办",
+    "supervised": "督办",
 }
 
 

@@ -173,6 +173,19 @@ class OutboxRow(SQLModel, table=True):
     platform_message_id: str | None = Field(default=None, max_length=128)
 
 
+class ScheduledRunRow(SQLModel, table=True):
+    """A scheduled job that has been done (a status post, a digest, a reminder), by its key:
+    recorded in the same transaction as what it queued, so it is never done twice, by this
+    process after a restart or by another process sharing the database."""
+
+    __tablename__ = "scheduled_run"
+
+    key: str = Field(primary_key=True, max_length=160)
+    grid_id: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    at: datetime = _when(nullable=False)
+
+
 class LabelledExampleRow(SQLModel, table=True):
     """A message a gridworker labelled by confirming or correcting the classifier; `gridbot
     train` learns from these."""

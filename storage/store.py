@@ -31,6 +31,7 @@ from storage.models import (
     LabelledExampleRow,
     MessageRow,
     OutboxRow,
+    ScheduledRunRow,
     StreetCounter,
     TicketEventRow,
     TicketRatingRow,
@@ -437,6 +438,14 @@ class SqlTransaction:
             for r in rows
         ]
 
+    def claim_run(self, key: str, *, grid_id: str, kind: str, at: datetime) -> bool:
+        try:
+            with self._session.begin_nested():
+                self._session.add(ScheduledRunRow(key=key, grid_id=grid_id, kind=kind, at=at))
+        except sa.exc.IntegrityError:
+            return False  # done before, or by another process a moment ago
+        return True
+
     def enqueue(self, message: OutboundMessage, *, at: datetime) -> int | None:
         if message.dedupe_key is not None:
             seen = self._session.exec(
@@ -457,10 +466,13 @@ class SqlTransaction:
             direct=message.direct,
             image=message.image,
             created_at=at,
-            next_attempt_at=at,
+            next_attempt_at=max(at, message.not_before or at),
         )
-        self._session.add(row)
-        self._session.flush()
+        try:
+            with self._session.begin_nested():
+                self._session.add(row)
+        except sa.exc.IntegrityError:
+            return None  # the same dedupe key was queued by another process a moment ago
         return row.id
 
 
@@ -557,6 +569,25 @@ class SqlStore:
             row.attempts += 1
             row.sent_at = at
             row.platform_message_id = platform_message_id
+            session.add(row)
+
+    def sent_since(self, *, platform: str, chat_id: str, since: datetime) -> int:
+        with Session(self.engine) as session:
+            return session.exec(
+                select(sa.func.count())
+                .select_from(OutboxRow)
+                .where(
+                    OutboxRow.platform == platform,
+                    OutboxRow.chat_id == chat_id,
+                    OutboxRow.status == "sent",
+                    col(OutboxRow.sent_at) >= since,
+                )
+            ).one()
+
+    def defer(self, item_id: int, *, until: datetime) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get_one(OutboxRow, item_id)
+            row.next_attempt_at = until
             session.add(row)
 
     def mark_failed(self, item_id: int, *, error: str, retry_at: datetime | None) -> None:

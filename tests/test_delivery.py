@@ -13,7 +13,7 @@ from bot.config import Config
 from bot.delivery import backoff
 from bot.messages import OutboundMessage
 from bot.ports import DeliveryError
-from tests.utils.builders import T0, message
+from tests.utils.builders import T0, make_config, message
 
 LIFT = "3栋电梯坏了，老人上不去楼"
 
@@ -145,3 +145,23 @@ def test_a_redelivery_of_a_stored_but_unprocessed_message_processes_it(
     outcome = asyncio.run(bot.receive(inbound))
     assert not outcome.duplicate and outcome.ticket_id is not None
     assert len(chat.take()) == 1
+
+
+def test_a_chat_gets_at_most_its_posts_a_minute_and_the_rest_wait(
+    sqlite_url: str,
+) -> None:
+    now = [datetime(2026, 11, 23, 2, 0, tzinfo=UTC)]
+    config = make_config(schedule={"max_posts_per_minute": 3})
+    bot = build_bot(config, database_url=sqlite_url, clock=lambda: now[0])
+    chat = MemoryChat("console")
+    bot.attach(chat)
+    with bot.store.transaction() as tx:
+        for number in range(5):
+            tx.enqueue(OutboundMessage("console", "chat-1", f"post {number}"), at=now[0])
+    assert asyncio.run(bot.delivery.flush()) == 3
+    assert [m.text for m in chat.take()] == ["post 0", "post 1", "post 2"]
+    now[0] += timedelta(seconds=30)
+    assert asyncio.run(bot.delivery.flush()) == 0  # the minute is not over
+    now[0] += timedelta(seconds=31)
+    assert asyncio.run(bot.delivery.flush()) == 2
+    assert [m.text for m in chat.take()] == ["post 3", "post 4"]

@@ -40,6 +40,8 @@ EXPECTED: dict[Action, dict[TicketState, TicketState]] = {
     Action.MERGED: {s: S.MERGED for s in ACTIVE},
     Action.CANCELLED: {s: S.CANCELLED for s in ACTIVE},
     Action.JOINED: {s: s for s in ACTIVE},
+    Action.REMINDED: {s: s for s in ACTIVE},
+    Action.SUPERVISED: {s: s for s in ACTIVE},
 }
 
 
