@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -158,20 +158,11 @@ class Jobs:
             else:
                 messages = self._digest(tx, grid, now, weekly=occurrence.kind == "weekly")
             for number, message in enumerate(messages):
-                tx.enqueue(
-                    OutboundMessage(
-                        platform=message.platform,
-                        chat_id=message.chat_id,
-                        text=message.text,
-                        mentions=message.mentions,
-                        kind=message.kind,
-                        image=message.image,
-                        direct=message.direct,
-                        dedupe_key=f"{occurrence.key}:{number}",
-                        not_before=self._routine(grid, now) if not message.direct else None,
-                    ),
-                    at=now,
+                not_before = None if message.direct else self._routine(grid, now)
+                keyed = replace(
+                    message, dedupe_key=f"{occurrence.key}:{number}", not_before=not_before
                 )
+                tx.enqueue(keyed, at=now)
         if messages:
             _LOGGER.info("queued the %s of %s", occurrence.kind, grid.id)
         return len(messages)
@@ -349,17 +340,8 @@ class Jobs:
                     continue
                 message = self._chase_step(tx, step, current, grid, deadline, now)
                 if message is not None:
-                    tx.enqueue(
-                        OutboundMessage(
-                            platform=message.platform,
-                            chat_id=message.chat_id,
-                            text=message.text,
-                            mentions=message.mentions,
-                            dedupe_key=key,
-                            not_before=None if ticket.urgent else self._routine(grid, now),
-                        ),
-                        at=now,
-                    )
+                    not_before = None if ticket.urgent else self._routine(grid, now)
+                    tx.enqueue(replace(message, dedupe_key=key, not_before=not_before), at=now)
                     queued += 1
         return queued
 
