@@ -54,12 +54,16 @@ def throughput(rounds: int) -> None:
         ratios.append(baseline / classified)
         ours.append(len(texts) / classified)
         theirs.append(len(texts) / baseline)
-    print(f"messages: {len(texts)} (avg {sum(map(len, texts)) / len(texts):.0f} characters), "
-          f"{rounds} interleaved rounds")
+    print(
+        f"messages: {len(texts)} (avg {sum(map(len, texts)) / len(texts):.0f} characters), "
+        f"{rounds} interleaved rounds"
+    )
     print(f"jieba.lcut:           {statistics.median(theirs):8,.0f} messages/s")
     print(f"gridbot classify:     {statistics.median(ours):8,.0f} messages/s")
-    print(f"throughput ratio:     {statistics.median(ratios):8.2f} x jieba.lcut "
-          f"(min {min(ratios):.2f}, max {max(ratios):.2f}; target >= 0.80)")
+    print(
+        f"throughput ratio:     {statistics.median(ratios):8.2f} x jieba.lcut "
+        f"(min {min(ratios):.2f}, max {max(ratios):.2f}; target >= 0.80)"
+    )
 
 
 def cold_start(runs: int) -> None:
@@ -71,8 +75,10 @@ def cold_start(runs: int) -> None:
         results.append((float(out[0]), float(out[1])))
     seconds = [s for s, _ in results]
     memory = [m for _, m in results]
-    print(f"cold start to first verdict: median {statistics.median(seconds):.2f} s "
-          f"(max {max(seconds):.2f} s over {runs} fresh processes; target < 2 s)")
+    print(
+        f"cold start to first verdict: median {statistics.median(seconds):.2f} s "
+        f"(max {max(seconds):.2f} s over {runs} fresh processes; target < 2 s)"
+    )
     print(f"resident memory with the classifier loaded: {max(memory):.0f} MB (target < 250 MB)")
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.app import GridBot
 from bot.casework import build_commands
 from bot.config import Config, TelegramConfig, WechatConfig
 from bot.delivery import Delivery
+from bot.duplicates import Duplicates
 from bot.intake import Intake, staff_speak_freely
 from bot.jobs import Jobs
 from bot.messages import Platform
@@ -16,6 +17,7 @@ from bot.pipeline import Pipeline, skip_non_text
 from bot.ports import ChatAdapter, Classifier
 from bot.residents import rating_reply
 from classifiers import MODEL_DIR, Example, TrainedClassifier
+from classifiers.duplicates import DuplicateIndex
 from storage import SqlStore, make_engine, migrate
 
 
@@ -69,6 +71,15 @@ def build_bot(
     """Build the bot the config describes (`database_url` overrides the config's)."""
     store = open_store(database_url or config.database.url)
     commands = build_commands()
+    classifier = classifier or build_classifier(config)
+    duplicates = Duplicates(
+        DuplicateIndex(
+            threshold=config.duplicates.threshold,
+            window=timedelta(days=config.duplicates.window_days),
+        ),
+        classifier,
+        follow_window=timedelta(minutes=config.duplicates.follow_minutes),
+    )
     stages = (
         skip_non_text,
         commands.parse,
@@ -76,7 +87,8 @@ def build_bot(
         commands.run,
         rating_reply,
         staff_speak_freely,
-        Intake(classifier or build_classifier(config), config.classifier.confidence_threshold),
+        duplicates.follow_ups,
+        Intake(classifier, config.classifier.confidence_threshold, duplicates),
     )
     pipeline = Pipeline(config, store, stages, clock=clock)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from bot import tell
@@ -432,7 +433,9 @@ def register_staff_commands(commands: CommandSet) -> None:
         ticket = transition(
             ctx, ticket, Action.MERGED, note=f"并入 {into.label}", merged_into=into.number
         )
-        joined = [r for r in ticket.reporters if ctx.tx.add_reporter(into.id, r)]
+        joined = [
+            r for r in ticket.reporters if ctx.tx.add_reporter(into.id, replace(r, via=ticket.id))
+        ]
         into = move(
             ctx.tx,
             into,
@@ -444,6 +447,53 @@ def register_staff_commands(commands: CommandSet) -> None:
         ctx.reply(
             f"{ticket.label} 与 {into.label} 是同一件事，已并入 {into.label}"
             f"（共{len(into.reporters)}位居民反映），进展会在 {into.label} 通知大家。",
+            mentions=tell.followers(ticket),
+        )
+
+    @commands.command(
+        "split",
+        "拆分",
+        roles=STAFF,
+        usage="/split 工单号 [原因]",
+        example="/split 14 不是同一部电梯",
+        summary="撤销一次错误的合并：被并入的工单拆分出来单独办理",
+        ticket=Access.STAFF,
+    )
+    def split(ctx: Context, args: str) -> None:
+        ticket = the_ticket(ctx)
+        if ticket.state is not TicketState.MERGED or ticket.merged_into is None:
+            raise CommandError(f"工单 {ticket.label} 没有被合并，不用拆分。")
+        into = ctx.tx.get_ticket(ctx.street, ticket.merged_into)
+        due = deadlines(
+            triage=ticket.triage,
+            urgent=ticket.urgent,
+            opened_at=ctx.message.time,
+            sla=ctx.grid.sla,
+            zone=ctx.zone,
+        )
+        note = args or f"不是 {'#' + str(ticket.merged_into)} 的同一件事"
+        ticket = transition(
+            ctx,
+            ticket,
+            Action.SPLIT,
+            note=note,
+            merged_into=None,
+            respond_by=due.respond_by,
+            resolve_by=due.resolve_by,
+        )
+        if into is not None:
+            left = ctx.tx.remove_followers(into.id, via=ticket.id)
+            move(
+                ctx.tx,
+                into,
+                Action.SPLIT_OFF,
+                actor=ctx.actor,
+                at=ctx.message.time,
+                note=f"{ticket.label} 拆分出去，{left} 位居民随之离开：{note}",
+            )
+        ctx.reply(
+            f"{ticket.label} 与 #{into.number if into else '?'} 不是同一件事，已拆分出来单独办理，"
+            "进展会单独告诉您。",
             mentions=tell.followers(ticket),
         )
 

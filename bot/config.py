@@ -81,6 +81,18 @@ class ClassifierConfig(_Strict):
     confidence_threshold: float = Field(0.5, ge=0, le=1)
 
 
+class DuplicatesConfig(_Strict):
+    """When a new report joins an open ticket instead of opening one (附议)."""
+
+    threshold: float = Field(
+        20.0, ge=0, le=100, description="how alike the words must be, 0–100 (rapidfuzz)"
+    )
+    window_days: int = Field(7, ge=1, description="only tickets opened this recently")
+    follow_minutes: int = Field(
+        10, ge=0, description='a "+1" joins the ticket the chat talked about this recently'
+    )
+
+
 class ChatBinding(_Ids):
     """One chat group that belongs to a grid."""
 
@@ -312,6 +324,7 @@ class _FileConfig(_Strict):
     street: StreetConfig
     database: DatabaseConfig = DatabaseConfig()
     classifier: ClassifierConfig = ClassifierConfig()
+    duplicates: DuplicatesConfig = DuplicatesConfig()
     sla: SlaConfig = SlaConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     templates: Templates = Templates()
@@ -349,6 +362,7 @@ class Config(BaseModel):
     templates: Templates
     grids: dict[str, Grid]
     platforms: PlatformsConfig = PlatformsConfig()
+    duplicates: DuplicatesConfig = DuplicatesConfig()
 
     def platforms_in_use(self) -> list[Platform]:
         """The platforms some grid has a chat on, in a stable order."""
@@ -454,6 +468,7 @@ def parse_config(data: Any, source: str = "config") -> Config:
         templates=raw.templates,
         grids=grids,
         platforms=raw.platforms,
+        duplicates=raw.duplicates,
     )
 
 

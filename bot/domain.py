@@ -160,6 +160,7 @@ class Reporter:
     user_id: str
     name: str
     joined_at: datetime
+    via: int | None = None  # the id of the ticket they came with when it was merged in
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +223,16 @@ class Ticket:
     def active(self) -> bool:
         """Whether someone still has to act on it."""
         return self.state in ACTIVE_STATES
+
+    @property
+    def reports(self) -> int:
+        """How many residents reported it or joined it (附议)."""
+        return len(self.reporters)
+
+    @property
+    def high_priority(self) -> bool:
+        """Urgent, or reported by three residents or more: it goes first."""
+        return self.urgent or self.reports >= 3
 
     def is_reporter(self, platform: str, user_id: str) -> bool:
         """Whether this person reported the ticket or joined it later."""

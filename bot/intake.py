@@ -8,6 +8,7 @@ import re
 from bot import tell
 from bot.config import Templates
 from bot.domain import TRIAGE_WORDS, Role, Ticket, TicketState, Triage
+from bot.duplicates import Duplicates, joined_reply
 from bot.messages import Mention
 from bot.pipeline import Context
 from bot.ports import Classifier
@@ -58,9 +59,15 @@ def staff_speak_freely(ctx: Context) -> bool:
 class Intake:
     """The stage that turns a resident's appeal into a ticket and stays silent on chatter."""
 
-    def __init__(self, classifier: Classifier, confidence_threshold: float) -> None:
+    def __init__(
+        self,
+        classifier: Classifier,
+        confidence_threshold: float,
+        duplicates: Duplicates | None = None,
+    ) -> None:
         self._classifier = classifier
         self._threshold = confidence_threshold
+        self._duplicates = duplicates
 
     def __call__(self, ctx: Context) -> bool:
         message = ctx.message
@@ -70,6 +77,12 @@ class Intake:
             return True
         # Low confidence is said, not hidden: the ticket waits for a gridworker's word.
         unsure = verdict.confidence < self._threshold
+        # A repeat joins the open ticket it repeats; an unsure verdict is not trusted for that.
+        original = (
+            self._duplicates.original(ctx, verdict, message.text[:CLASSIFY_LIMIT])
+            if self._duplicates is not None and not unsure
+            else None
+        )
         due = deadlines(
             triage=verdict.triage,
             urgent=verdict.urgent,
@@ -88,6 +101,16 @@ class Intake:
             resolve_by=due.resolve_by,
         )
         ctx.ticket_id = ticket.id
+        if original is not None and self._duplicates is not None:
+            was_urgent = original.urgent
+            original = self._duplicates.merge_new(ctx, ticket, original)
+            ctx.ticket_id = original.id
+            ctx.reply(
+                joined_reply(original), mentions=[Mention(message.sender_id, message.sender_name)]
+            )
+            if original.urgent and not was_urgent:
+                self._alert(ctx, original)
+            return True
         _LOGGER.info(
             "opened %s in %s: %s/%s%s",
             ticket.label,
@@ -101,12 +124,17 @@ class Intake:
         mentions = [Mention(message.sender_id, message.sender_name), *workers]
         ctx.reply(confirmation(ctx.grid.templates, ticket), mentions=mentions)
         if ticket.urgent:
-            # At once and unmistakably: its own message to the gridworkers and the leader.
-            people = tell.staff(ctx.grid, message.platform, Role.GRIDWORKER, Role.LEADER)
-            hours = ctx.grid.sla.urgent_response_hours
-            ctx.post(
-                f"{ctx.grid.templates.urgent_mark}工单 {ticket.label}：{tell.summary(ticket)}\n"
-                f"请立即响应（{hours:g}小时内），发 /claim {ticket.number} 签收。",
-                mentions=people,
-            )
+            self._alert(ctx, ticket)
         return True
+
+    @staticmethod
+    def _alert(ctx: Context, ticket: Ticket) -> None:
+        """An urgent ticket, at once and unmistakably: a message of its own to the grid's
+        gridworkers and leader."""
+        people = tell.staff(ctx.grid, ctx.message.platform, Role.GRIDWORKER, Role.LEADER)
+        hours = ctx.grid.sla.urgent_response_hours
+        ctx.post(
+            f"{ctx.grid.templates.urgent_mark}工单 {ticket.label}：{tell.summary(ticket)}\n"
+            f"请立即响应（{hours:g}小时内），发 /claim {ticket.number} 签收。",
+            mentions=people,
+        )

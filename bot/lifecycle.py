@@ -49,6 +49,8 @@ class Action(enum.StrEnum):
     JOINED = "joined"
     REMINDED = "reminded"
     SUPERVISED = "supervised"
+    SPLIT = "split"
+    SPLIT_OFF = "split_off"
 
 
 ACTION_WORDS: dict[Action, str] = {
@@ -71,6 +73,8 @@ ACTION_WORDS: dict[Action, str] = {
     Action.JOINED: "附议",
     Action.REMINDED: "催办",
     Action.SUPERVISED: "督办",
+    Action.SPLIT: "拆分",
+    Action.SPLIT_OFF: "拆分",
 }
 
 _WORKING = (S.CLAIMED, S.IN_PROGRESS, S.ESCALATED, S.REFERRED)
@@ -103,6 +107,8 @@ MOVES: dict[Action, dict[TicketState, TicketState]] = {
     Action.JOINED: _stay(ACTIVE_STATES),
     Action.REMINDED: _stay(ACTIVE_STATES),
     Action.SUPERVISED: _stay(ACTIVE_STATES),
+    Action.SPLIT: {S.MERGED: S.OPEN},
+    Action.SPLIT_OFF: _stay(tuple(s for s in S if s is not S.MERGED)),
 }
 
 

@@ -108,9 +108,10 @@ class StoreTransaction(Protocol):
         grid_id: str | None = None,
         states: Iterable[TicketState] | None = None,
         since: datetime | None = None,
+        after_id: int | None = None,
     ) -> Sequence[Ticket]:
         """Tickets of the street (optionally: one grid, some states, opened at or after
-        `since`), oldest first."""
+        `since`, with a row id above `after_id`), oldest first."""
 
     def update_ticket(self, ticket: Ticket, event: TicketEvent) -> Ticket:
         """Store a ticket's changed fields (state, labels, assignee, deadlines …) together with
@@ -119,6 +120,18 @@ class StoreTransaction(Protocol):
 
     def add_reporter(self, ticket_id: int, reporter: Reporter) -> bool:
         """Make someone a follower of a ticket; False if they already were."""
+
+    def remove_followers(self, ticket_id: int, *, via: int) -> int:
+        """Take off a ticket the followers who came with ticket `via` (a merge undone)."""
+
+    def ticket_by_id(self, ticket_id: int) -> Ticket | None:
+        """A ticket by its row id."""
+
+    def ticket_of_message(self, platform: str, chat_id: str, message_id: str) -> int | None:
+        """The ticket a chat message opened or joined, if any."""
+
+    def latest_ticket_in_chat(self, platform: str, chat_id: str, *, since: datetime) -> int | None:
+        """The ticket most recently opened or joined by a message of this chat since `since`."""
 
     def add_rating(self, ticket_id: int, rating: Rating) -> None:
         """Record a reporter's return-visit answer (one per person; a new one replaces it)."""
@@ -144,6 +157,26 @@ class StoreTransaction(Protocol):
     def claim_run(self, key: str, *, grid_id: str, kind: str, at: datetime) -> bool:
         """Record that the scheduled job `key` is done, in this transaction; False if it was
         done before (by this process or another sharing the database)."""
+
+
+class DuplicateFinder(Protocol):
+    """Finds the open ticket a new appeal repeats (same problem, same place, same category)."""
+
+    def add(
+        self, ticket_id: int, grid_id: str, category: str, text: str, created_at: datetime
+    ) -> None:
+        """Index an open ticket (again, if it changed)."""
+
+    def remove(self, ticket_id: int) -> None:
+        """Forget a ticket that is no longer open."""
+
+    def match(
+        self, grid_id: str, category: str, text: str, now: datetime
+    ) -> list[tuple[int, float]]:
+        """The indexed tickets this text repeats, best first, as (ticket id, score)."""
+
+    def quote(self, text: str) -> str:
+        """The text a message quotes (a WeChat 「…」 quote or `>` lines), if any."""
 
 
 class Store(Protocol):

@@ -42,6 +42,8 @@ EVENT_WORDS = {
     "joined": "附议",
     "reminded": "催办",
     "supervised": "督办",
+    "split": "从合并中拆分",
+    "split_off": "拆分出一件",
 }
 
 
@@ -112,6 +114,8 @@ def list_line(ctx: Context, ticket: Ticket) -> str:
         summary=mark + summary(ticket),
         age=age(ticket.created_at, ctx.message.time),
     )
+    if ticket.reports > 1:
+        line += f" · {ticket.reports}人反映"
     if ticket.assignee_name and ticket.active:
         line += f" · {ticket.assignee_name}"
     if ticket.overdue(ctx.message.time):

@@ -49,7 +49,10 @@ _SPACES = re.compile(r"[ \t\u3000\u2005]+")
 _NUM = rf"(?:\d{{1,3}}|[{_CN_NUMBER}]{{1,3}})"
 _DASHED = re.compile(r"(?<![\d.\-])(\d{1,2})-(\d{1,2})-(\d{3,4})(?![\d\-])")
 _BUILDING_ROOM = re.compile(r"(?<![\d.\-:])(\d{1,2})-(\d{3,4})(?![\d\-:])")
-_BUILDING = re.compile(rf"({_NUM})\s*(?:号楼|号栋|栋楼|栋|幢|#楼(?![道梯])|#)(?!\d)")
+# "3#" is building 3 when a unit or nothing numeric follows ("3#2单元"), not in "3#402".
+_BUILDING = re.compile(
+    rf"({_NUM})\s*(?:号楼|号栋|栋楼|栋|幢|#楼(?![道梯])|#(?=\d{{1,2}}单元|[^\d]|$))"
+)
 # "3楼" is mostly the third floor, not building 3: only the numeral is unified.
 _FLOOR = re.compile(rf"(?<![\d{_CN_NUMBER}])([{_CN_NUMBER}]{{1,3}})\s*(?=楼|层)")
 _UNIT = re.compile(rf"({_NUM})\s*(?:单元|号单元)")

@@ -69,9 +69,9 @@ class TrainedClassifier:
         triage = heads["triage"]
         shown = np.array([r is not None for r in self._reasons_of])[:, None]
         columns = self._model.weights[:, triage.start : triage.stop]
-        self._reason_weights: list[list[float]] = (
-            np.where(shown & (columns > 0), columns, 0.0).T.tolist()
-        )
+        self._reason_weights: list[list[float]] = np.where(
+            shown & (columns > 0), columns, 0.0
+        ).T.tolist()
 
     def classify(self, text: str) -> Verdict:
         """Classify one chat message."""

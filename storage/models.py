@@ -115,6 +115,7 @@ class TicketReporterRow(SQLModel, table=True):
     user_id: str = Field(max_length=128)
     name: str = Field(max_length=128)
     joined_at: datetime = _when(nullable=False)
+    via_ticket: int | None = None  # the ticket they came with when it was merged into this one
 
 
 class TicketRatingRow(SQLModel, table=True):

@@ -68,7 +68,13 @@ def _ticket(
         updated_at=row.updated_at,
         resolved_at=row.resolved_at,
         reporters=tuple(
-            Reporter(platform=r.platform, user_id=r.user_id, name=r.name, joined_at=r.joined_at)
+            Reporter(
+                platform=r.platform,
+                user_id=r.user_id,
+                name=r.name,
+                joined_at=r.joined_at,
+                via=r.via_ticket,
+            )
             for r in sorted(reporters, key=lambda r: (r.joined_at, r.id or 0))
         ),
         respond_by=row.respond_by,
@@ -291,8 +297,11 @@ class SqlTransaction:
         grid_id: str | None = None,
         states: Iterable[TicketState] | None = None,
         since: datetime | None = None,
+        after_id: int | None = None,
     ) -> Sequence[Ticket]:
         query = select(TicketRow).where(TicketRow.street == street)
+        if after_id is not None:
+            query = query.where(col(TicketRow.id) > after_id)
         if grid_id is not None:
             query = query.where(TicketRow.grid_id == grid_id)
         if states is not None:
@@ -346,10 +355,47 @@ class SqlTransaction:
                 user_id=reporter.user_id,
                 name=reporter.name,
                 joined_at=reporter.joined_at,
+                via_ticket=reporter.via,
             )
         )
         self._session.flush()
         return True
+
+    def remove_followers(self, ticket_id: int, *, via: int) -> int:
+        removed = self._session.execute(
+            sa.delete(TicketReporterRow).where(
+                col(TicketReporterRow.ticket_id) == ticket_id,
+                col(TicketReporterRow.via_ticket) == via,
+            )
+        )
+        self._session.flush()
+        return int(removed.rowcount)  # type: ignore[attr-defined]
+
+    def ticket_by_id(self, ticket_id: int) -> Ticket | None:
+        row = self._session.get(TicketRow, ticket_id)
+        return None if row is None else self._tickets([row])[0]
+
+    def ticket_of_message(self, platform: str, chat_id: str, message_id: str) -> int | None:
+        return self._session.exec(
+            select(MessageRow.ticket_id).where(
+                MessageRow.platform == platform,
+                MessageRow.chat_id == chat_id,
+                MessageRow.message_id == message_id,
+            )
+        ).first()
+
+    def latest_ticket_in_chat(self, platform: str, chat_id: str, *, since: datetime) -> int | None:
+        return self._session.exec(
+            select(MessageRow.ticket_id)
+            .where(
+                MessageRow.platform == platform,
+                MessageRow.chat_id == chat_id,
+                col(MessageRow.ticket_id).is_not(None),
+                col(MessageRow.sent_at) >= since,
+            )
+            .order_by(col(MessageRow.id).desc())
+            .limit(1)
+        ).first()
 
     def add_rating(self, ticket_id: int, rating: Rating) -> None:
         row = self._session.exec(

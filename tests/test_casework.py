@@ -29,6 +29,8 @@ class Scripted:
     def classify(self, text: str) -> Verdict:
         if "煤气" in text:
             return Verdict(Triage.MINOR, "治安安全", True, 0.95, ("紧急：燃气泄漏",))
+        if "困" in text:
+            return Verdict(Triage.MINOR, "物业设施", True, 0.95, ("紧急：有人被困",))
         if "家政" in text:
             return Verdict(Triage.PRIVATE, "家庭事务", False, 0.9, ("家政",))
         if "路灯" in text:
@@ -239,7 +241,7 @@ def test_reclassify_sets_new_deadlines_and_none_dismisses(chat: Chat) -> None:
 
 def test_merge_moves_the_followers_and_tells_them(chat: Chat) -> None:
     chat.say(LIFT, sender="r1", name="李师傅")
-    chat.say("3栋的电梯又停了", sender="r2", name="赵大爷")
+    chat.say("二单元那部电梯停了", sender="r2", name="赵大爷")  # no building: not auto-merged
     [reply] = chat.say("/merge 2 1", sender="w1")
     assert reply.startswith("@赵大爷 #2 与 #1 是同一件事，已并入 #1（共2位居民反映）")
     assert chat.ticket(2).state is TicketState.MERGED and chat.ticket(2).merged_into == 1
@@ -426,7 +428,7 @@ def test_phone_numbers_are_masked_in_group_posts(chat: Chat) -> None:
 def test_stats_are_separate_and_honest(chat: Chat) -> None:
     chat.say(LIFT, sender="r1")  # resolved on time, rated 5
     chat.say(LIGHT, sender="r2")  # resolved, never rated
-    chat.say("3栋电梯卡住了", sender="r3")  # resolved, rated 1: reopened, not fixed
+    chat.say("5栋电梯卡住了", sender="r3")  # resolved, rated 1: reopened, not fixed
     chat.say(NANNY, sender="r4")  # still open
     for number in (1, 2, 3):
         chat.say(f"/done {number} 处理好了", sender="w1")
@@ -444,7 +446,7 @@ def test_stats_are_separate_and_honest(chat: Chat) -> None:
 
 def test_the_whole_loop_on_postgres_too(pg_chat: Chat) -> None:
     pg_chat.say(LIFT, sender="r1", name="李师傅")
-    pg_chat.say("3栋的电梯又停了", sender="r2", name="赵大爷")
+    pg_chat.say("二单元那部电梯停了", sender="r2", name="赵大爷")  # no building: not auto-merged
     pg_chat.say("/merge 2 1", sender="w1")
     pg_chat.say("/claim 1", sender="w1")
     pg_chat.say("/escalate 1 community 需要社区协调维保", sender="w1")

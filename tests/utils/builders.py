@@ -70,6 +70,7 @@ def message(
     kind: MessageKind = MessageKind.TEXT,
     message_id: str | None = None,
     time: datetime | None = None,
+    reply_to: str | None = None,
 ) -> InboundMessage:
     """An inbound group message; ids and times count up unless given."""
     number = next(_ids)
@@ -82,4 +83,5 @@ def message(
         text=text,
         time=time or T0 + timedelta(minutes=number),
         kind=kind,
+        reply_to=reply_to,
     )

@@ -1,0 +1,197 @@
+"""One problem, one ticket: repeated reports join the open ticket they repeat (附议).
+
+A full report that repeats an open ticket of the grid (same category, same place, alike in
+words) still gets a ticket of its own, merged into the first at once: the merge is audited
+like a gridworker's `/merge` and `/split` undoes it. A short follow-up ("+1", "我家也是",
+"同问", "楼上说的对") joins the ticket of the message it replies to, quotes, or closely
+follows; with no such context it is chatter.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from datetime import timedelta
+
+from bot.domain import ACTIVE_STATES, Reporter, Ticket, Verdict
+from bot.lifecycle import Action, move
+from bot.messages import Mention
+from bot.pipeline import Context
+from bot.ports import Classifier, DuplicateFinder, StoreTransaction
+
+_LOGGER = logging.getLogger(__name__)
+
+FOLLOW_UP = re.compile(
+    r"^(?:\+\s*1|＋1|1\s*\+|同问|同求|同上|附议|顶|我也是|我家也是|我们家也是|我们这也是|我这也是|"
+    r"我们也是|俺家也是|我屋头也是|我屋里也是|我们楼也是|我们单元也是|一样|同样|我也一样|"
+    r"我家也一样|楼上说的对|楼上说得对|楼上正解|加一|\+1\s*\+1)"
+    r"[\s!！。.~～,，+1]*$"
+)
+FOLLOW_MINUTES = 10
+
+
+class Duplicates:
+    """Keeps the finder in step with the store and joins repeated reports to their ticket."""
+
+    def __init__(
+        self,
+        finder: DuplicateFinder,
+        classifier: Classifier,
+        *,
+        follow_window: timedelta = timedelta(minutes=FOLLOW_MINUTES),
+    ) -> None:
+        self._finder = finder
+        self._classifier = classifier
+        self._follow_window = follow_window
+        self._seen: dict[str, int] = {}  # street → highest ticket row id indexed
+        self._lock = threading.Lock()
+
+    def sync(self, tx: StoreTransaction, street: str) -> None:
+        """Index the open tickets opened since the last look (by any process sharing the
+        store); the first look takes every open ticket."""
+        with self._lock:
+            after = self._seen.get(street)
+            for ticket in tx.list_tickets(street=street, after_id=after, states=ACTIVE_STATES):
+                if ticket.triage.is_appeal:
+                    self._finder.add(
+                        ticket.id,
+                        ticket.grid_id,
+                        ticket.category,
+                        ticket.summary,
+                        ticket.created_at,
+                    )
+                self._seen[street] = max(self._seen.get(street, 0), ticket.id)
+
+    def original(self, ctx: Context, verdict: Verdict, text: str) -> Ticket | None:
+        """The open ticket of this grid that `text` repeats, if any."""
+        self.sync(ctx.tx, ctx.street)
+        for ticket_id, score in self._finder.match(
+            ctx.grid.id, verdict.category, text, ctx.message.time
+        ):
+            ticket = ctx.tx.ticket_by_id(ticket_id)
+            if ticket is None or not ticket.active or ticket.category != verdict.category:
+                self._finder.remove(ticket_id)  # closed, merged or reclassified since
+                continue
+            if ticket.grid_id == ctx.grid.id:
+                _LOGGER.info(
+                    "%s repeats %s (score %.0f)", ctx.message.message_id, ticket.label, score
+                )
+                return ticket
+        return None
+
+    def merge_new(self, ctx: Context, new: Ticket, original: Ticket) -> Ticket:
+        """Merge a just-opened ticket into the one it repeats; returns the original."""
+        move(
+            ctx.tx,
+            new,
+            Action.MERGED,
+            actor=ctx.actor,
+            at=ctx.message.time,
+            note=f"与 {original.label} 是同一件事，自动并入",
+            merged_into=original.number,
+        )
+        reporter = Reporter(
+            ctx.message.platform,
+            ctx.message.sender_id,
+            ctx.message.sender_name,
+            ctx.message.time,
+            via=new.id,
+        )
+        ctx.tx.add_reporter(original.id, reporter)
+        return move(
+            ctx.tx,
+            original,
+            Action.JOINED,
+            actor=ctx.actor,
+            at=ctx.message.time,
+            note=f"{new.label} 并入（{ctx.message.sender_name}）",
+            urgent=original.urgent or new.urgent,
+        )
+
+    def follow_ups(self, ctx: Context) -> bool:
+        """The pipeline stage for short follow-ups ("+1", "我家也是" …) from residents."""
+        if ctx.role.is_staff or not FOLLOW_UP.match(_bare(ctx.message.text)):
+            return False
+        ticket = self._context_ticket(ctx)
+        if ticket is None:
+            _LOGGER.debug("follow-up without context from %s: chatter", ctx.message.sender_id)
+            return True
+        added = ctx.tx.add_reporter(
+            ticket.id,
+            Reporter(
+                ctx.message.platform,
+                ctx.message.sender_id,
+                ctx.message.sender_name,
+                ctx.message.time,
+            ),
+        )
+        ctx.ticket_id = ticket.id
+        if not added:
+            ctx.reply(f"您已经在关注 {ticket.label} 了，有进展会告诉您。")
+            return True
+        ticket = move(
+            ctx.tx,
+            ticket,
+            Action.JOINED,
+            actor=ctx.actor,
+            at=ctx.message.time,
+            note=f"附议（{ctx.message.sender_name}）",
+        )
+        ctx.reply(
+            f"记下了，您也反映了 {ticket.label}（共{ticket.reports}位居民反映），"
+            "有进展会一起告诉您。",
+            mentions=[Mention(ctx.message.sender_id, ctx.message.sender_name)],
+        )
+        return True
+
+    def _context_ticket(self, ctx: Context) -> Ticket | None:
+        """The open ticket a follow-up is about: the message it replies to, the text it
+        quotes, or the ticket this chat talked about in the last few minutes."""
+        message = ctx.message
+        candidates: list[int | None] = []
+        if message.reply_to:
+            candidates.append(
+                ctx.tx.ticket_of_message(message.platform, message.chat_id, message.reply_to)
+            )
+        quoted = self._finder.quote(message.text)
+        if quoted:
+            verdict = self._classifier.classify(quoted)
+            if verdict.triage.is_appeal:
+                self.sync(ctx.tx, ctx.street)
+                candidates += [
+                    t
+                    for t, _ in self._finder.match(
+                        ctx.grid.id, verdict.category, quoted, message.time
+                    )
+                ]
+        candidates.append(
+            ctx.tx.latest_ticket_in_chat(
+                message.platform, message.chat_id, since=message.time - self._follow_window
+            )
+        )
+        for ticket_id in candidates:
+            if ticket_id is None:
+                continue
+            ticket = ctx.tx.ticket_by_id(ticket_id)
+            if ticket is not None and ticket.merged_into:
+                ticket = ctx.tx.get_ticket(ctx.street, ticket.merged_into)
+            if ticket is not None and ticket.active and ticket.grid_id == ctx.grid.id:
+                return ticket
+        return None
+
+
+def _bare(text: str) -> str:
+    """The text without @mentions, quotes' markers and emoji, for the follow-up pattern."""
+    text = re.sub(r"@\S+\s?", "", text)
+    text = re.sub(r"「[^」]*」\s*(?:[-－—]\s*){3,}", "", text)
+    text = re.sub(r"[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]", "", text)
+    return text.strip()
+
+
+def joined_reply(ticket: Ticket) -> str:
+    """What the resident is told when their report joined an open ticket."""
+    return (
+        f"收到，这和工单 {ticket.label} 是同一件事，已并入 {ticket.label}"
+        f"（共{ticket.reports}位居民反映），进展会一起告诉您。"
+    )

@@ -1,0 +1,174 @@
+"""One problem, one ticket: repeats join, follow-ups join by context, /split undoes a merge,
+and the matcher's quality on a labelled set of message pairs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.domain import TicketState
+from classifiers.duplicates import DuplicateIndex, report
+from tests.test_casework import MONDAY, Chat, casework_config
+
+PAIRS = Path(__file__).parent / "data" / "duplicate_pairs.jsonl"
+LIFT = "3栋2单元的电梯又坏了，老人上不去楼"
+LIFT_AGAIN = "三号楼二单元电梯又坏了！我家老人上不去楼😭"
+
+
+@pytest.fixture
+def chat(sqlite_url: str) -> Chat:
+    return Chat(casework_config(), sqlite_url)
+
+
+def test_a_repeat_joins_the_open_ticket(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1", name="李师傅")
+    [reply] = chat.say(LIFT_AGAIN, sender="r2", name="赵大爷")
+    assert (
+        reply
+        == "@赵大爷 收到，这和工单 #1 是同一件事，已并入 #1（共2位居民反映），进展会一起告诉您。"
+    )
+    first, second = chat.tickets()
+    assert [r.user_id for r in first.reporters] == ["r1", "r2"]
+    assert (second.state, second.merged_into) == (TicketState.MERGED, 1)
+    assert [e.action for e in chat.events(first.id)] == ["opened", "joined"]
+    assert "2人反映" in chat.say("/list", sender="w1")[0]
+    # Everyone who reported it hears when it is done.
+    assert chat.say("/done 1 修好了", sender="w1")[0].startswith("@李师傅 @赵大爷 工单 #1 已办结")
+
+
+def test_the_same_problem_elsewhere_is_another_ticket(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1")
+    chat.say("5栋2单元的电梯又坏了，老人上不去楼", sender="r2")
+    chat.say("3栋3单元的电梯又坏了，老人上不去楼", sender="r3")
+    assert [t.state for t in chat.tickets()] == [TicketState.OPEN] * 3
+
+
+def test_a_third_report_raises_the_priority(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1")
+    chat.say(LIFT_AGAIN, sender="r2")
+    chat.say("3号楼电梯坏了，老人上不去楼了，快来人修", sender="r3")
+    first = chat.ticket(1)
+    assert first.reports == 3 and first.high_priority
+
+
+def test_an_urgent_repeat_makes_the_ticket_urgent_and_alerts(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1")
+    assert not chat.ticket(1).urgent
+    joined, alert = chat.say("3栋2单元的电梯又坏了，老人困在里面了", sender="r2")
+    assert joined.endswith("已并入 #1（共2位居民反映），进展会一起告诉您。")
+    assert "【紧急】工单 #1" in alert and "@周网格长" in alert
+    assert chat.ticket(1).urgent
+
+
+def test_plus_one_replying_to_the_report_joins_it(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1", message_id="wx-lift")
+    chat.now += timedelta(hours=2)  # long after: only the reply says what it is about
+    [reply] = chat.say("+1", sender="r2", name="张阿姨", reply_to="wx-lift")
+    assert reply == "@张阿姨 记下了，您也反映了 #1（共2位居民反映），有进展会一起告诉您。"
+    assert chat.say("+1", sender="r2", reply_to="wx-lift") == [
+        "您已经在关注 #1 了，有进展会告诉您。"
+    ]
+
+
+def test_a_follow_up_right_after_a_report_joins_it(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1")
+    assert "共2位居民反映" in chat.say("我家也是👍", sender="r2")[0]
+    assert "共3位居民反映" in chat.say("楼上说的对", sender="r3")[0]
+
+
+def test_a_follow_up_quoting_the_report_joins_it(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1", name="李师傅")
+    chat.now += timedelta(hours=3)
+    quoted = f"「李师傅：{LIFT}」\n- - - - - - - - - - - - - - -\n同问"
+    assert "共2位居民反映" in chat.say(quoted, sender="r2")[0]
+
+
+def test_a_follow_up_without_context_is_chatter(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1")
+    chat.now += timedelta(hours=2)
+    assert chat.say("+1", sender="r2") == []
+    assert chat.say("同问", sender="r3") == []
+    assert [len(t.reporters) for t in chat.tickets()] == [1]
+
+
+def test_split_undoes_a_wrong_merge(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1", name="李师傅")
+    chat.say(LIFT_AGAIN, sender="r2", name="赵大爷")
+    [reply] = chat.say("/split 2 是另一部电梯", sender="w1")
+    assert reply.startswith("@赵大爷 #2 与 #1 不是同一件事，已拆分出来单独办理")
+    first, second = chat.tickets()
+    assert second.state is TicketState.OPEN and second.merged_into is None
+    assert [r.user_id for r in first.reporters] == ["r1"]
+    assert [e.action for e in chat.events(second.id)][-1] == "split"
+    assert [e.action for e in chat.events(first.id)][-1] == "split_off"
+    assert chat.say("/split 1", sender="w1") == ["工单 #1 没有被合并，不用拆分。"]
+
+
+def test_a_manual_merge_can_be_split_too(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1")
+    chat.say("二单元那部电梯停了", sender="r2")
+    chat.say("/merge 2 1", sender="w1")
+    assert [r.user_id for r in chat.ticket(1).reporters] == ["r1", "r2"]
+    chat.say("/split 2", sender="w1")
+    assert [r.user_id for r in chat.ticket(1).reporters] == ["r1"]
+
+
+def test_tickets_older_than_the_window_are_not_joined(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1")
+    chat.at(MONDAY + timedelta(days=8))
+    chat.say(LIFT_AGAIN, sender="r2")
+    assert [t.state for t in chat.tickets()] == [TicketState.OPEN, TicketState.OPEN]
+
+
+def test_place_forms_are_one_place() -> None:
+    for text in (
+        "3号楼2单元电梯坏了",
+        "三栋二单元电梯坏了",
+        "3#2单元电梯坏了",
+        "3幢二单元的电梯坏了",
+    ):
+        place = report(text).place
+        assert (place.building, place.unit) == ("3", "2"), text
+    assert report("东门的路灯不亮").place.spots == frozenset({"东门"})
+
+
+# --- the labelled pairs -----------------------------------------------------------------------
+# Precision and recall on tests/data/duplicate_pairs.jsonl are measured by
+# bench/duplicate_quality.py (and reported in the README); here, what must always hold.
+
+
+def pairs() -> list[dict[str, object]]:
+    return [
+        json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+
+
+def merged(row: dict[str, object]) -> bool:
+    index = DuplicateIndex()
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    index.add(1, "g", str(row["category"]), str(row["a"]), now)
+    return bool(index.match("g", str(row["category"]), str(row["b"]), now))
+
+
+def test_reports_from_different_buildings_are_never_merged() -> None:
+    checked = 0
+    for row in pairs():
+        a, b = report(str(row["a"])).place, report(str(row["b"])).place
+        if a.building and b.building and a.building != b.building:
+            checked += 1
+            assert not merged(row), row
+    assert checked >= 20
+
+
+def test_unrelated_reports_are_never_merged() -> None:
+    rows = [row for row in pairs() if row["kind"] == "unrelated"]
+    assert len(rows) >= 20
+    assert not any(merged(row) for row in rows)
+
+
+def test_an_exact_repeat_is_always_merged() -> None:
+    rows = [row for row in pairs() if row["duplicate"]]
+    assert all(merged({**row, "b": row["a"]}) for row in rows)
