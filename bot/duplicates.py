@@ -189,9 +189,11 @@ def _bare(text: str) -> str:
     return text.strip()
 
 
-def joined_reply(ticket: Ticket) -> str:
-    """What the resident is told when their report joined an open ticket."""
+def joined_reply(ticket: Ticket, new: Ticket) -> str:
+    """What the resident is told when their report joined an open ticket; the gridworkers
+    read how to undo it, should the match be wrong."""
     return (
         f"收到，这和工单 {ticket.label} 是同一件事，已并入 {ticket.label}"
         f"（共{ticket.reports}位居民反映），进展会一起告诉您。"
+        f"（若不是同一件事，网格员发 /split {new.number} 即可拆开）"
     )

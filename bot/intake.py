@@ -106,7 +106,8 @@ class Intake:
             original = self._duplicates.merge_new(ctx, ticket, original)
             ctx.ticket_id = original.id
             ctx.reply(
-                joined_reply(original), mentions=[Mention(message.sender_id, message.sender_name)]
+                joined_reply(original, ticket),
+                mentions=[Mention(message.sender_id, message.sender_name)],
             )
             if original.urgent and not was_urgent:
                 self._alert(ctx, original)
