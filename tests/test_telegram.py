@@ -324,3 +324,54 @@ def test_doctor_says_what_is_wrong(emulator: TelegramEmulator, tmp_path: Path) -
     no_token = run("--config", str(config_file), "run", env=base)
     assert no_token.returncode == 2
     assert "GRIDBOT_TELEGRAM_TOKEN is not set" in no_token.stdout
+
+
+def test_webhook_mode(emulator: TelegramEmulator, sqlite_url: str) -> None:
+    group = GROUP - 5
+    config = telegram_config(emulator, group)
+    port = free_port()
+    settings = TelegramSettings(
+        token=emulator.token,
+        api_url=emulator.api_url,
+        mode="webhook",
+        webhook_url=f"http://127.0.0.1:{port}/telegram",
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
+    )
+
+    async def scenario() -> None:
+        bot = build_bot(config, database_url=sqlite_url)
+        adapter = TelegramAdapter(settings)
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(bot, [adapter], stop))
+        try:
+            for _ in range(200):
+                if adapter.username:
+                    break
+                await asyncio.sleep(0.05)
+            emulator.user_says(group, LIFT, user_id=RESIDENT, first_name="李师傅")
+            [confirmation] = await settle(emulator, group, 1)
+            assert "收到，已登记为工单 #1" in confirmation["text"]
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=30)
+            await adapter_bot_delete_webhook(emulator)
+
+    asyncio.run(scenario())
+
+
+async def adapter_bot_delete_webhook(emulator: TelegramEmulator) -> None:
+    """Leave the shared emulator in polling mode for the other tests."""
+    from telegram import Bot
+
+    async with Bot(emulator.token, base_url=emulator.bot_base_url) as bot:
+        await bot.delete_webhook()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
