@@ -28,7 +28,11 @@ _BUILDING = re.compile(r"(\d{1,3})栋")
 _UNIT = re.compile(r"(\d{1,2})单元")
 _ROOM = re.compile(r"\d{3,4}室")
 _ROOMS = re.compile(r"(?:单元|栋|^|\s)(\d{3,4})(?=室|[^\d]|$)")
-_GATE = re.compile(r"[东南西北]{1,2}(?:大)?门")
+_GATE = re.compile(r"[东南西北]{1,2}(?:大)?门|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期")
+# Parts of a compound: two reports naming different ones are about different spots.
+_AREA = re.compile(
+    r"地下室|地下车库|车库|楼梯间|楼道|天台|楼顶|大堂|车棚|电梯间|后门|花园|广场|菜市场|公交站|路口"
+)
 # A road's name (人民路, 花园街), not 路灯 or 路面, and not "门口的路".
 _ROAD = re.compile(
     r"[^\W\d_的了在是这那个有我你他她和跟与就都也门口]{2,3}(?:路|街|巷|大道)(?![灯面口边上段旁牌况线])"
@@ -82,7 +86,23 @@ _OBJECTS = {
     "工地": "工地|施工",
 }
 _OBJECT_PATTERNS = {name: re.compile(words) for name, words in _OBJECTS.items()}
+# What is wrong with it: two reports of one problem say the same kind of wrong.
+_FAULTS = {
+    "坏": "坏|不亮|不动|不转|停了|失灵|故障|不工作|用不了|打不开|刷不开|关不上|卡住|不来|"
+    "黑了|全黑|不制冷|不热|异响|响声",
+    "漏": "漏|渗|滴|冒水|反水|爆",
+    "吵": "吵|噪|嘈|扰民|声音大|睡不着|唱",
+    "脏": "臭|脏|垃圾|苍蝇|蚊子|发霉|味道|味儿|粪|尿",
+    "堵": "堵|满了|溢|挡|占",
+    "险": "掉|脱落|松|倒|塌|断|砸|裂|碎|危险|摔",
+    "丢": "偷|丢|不见|没了|冇咗|被拿|撬|砸车",
+    "停放": "乱停|停满|停在|乱放|堆",
+    "旧": "旧|过期|改了|该换|翻新|刷漆",
+    "问": "怎么|咋|哪里|在哪|什么时候|几时|能不能|可不可以|要不要|是否|请问|想问|吗|？|\\?",
+}
+_FAULT_PATTERNS = {name: re.compile(words) for name, words in _FAULTS.items()}
 NEARLY_SAME = 90.0
+NO_PLACE = 50.0
 BLOCK_LIMIT = 40  # above this many tickets of one (grid, category, place), narrow by bigrams
 RAREST = 6
 
@@ -113,20 +133,27 @@ class Report:
     place: Place
     words: str  # the text without place words, filler and punctuation
     objects: frozenset[str] = frozenset()  # what it is about (电梯, 路灯, 漏水 …)
+    faults: frozenset[str] = frozenset()  # what is wrong (坏, 漏, 吵 …)
+    areas: frozenset[str] = frozenset()  # parts of the compound named (车库, 天台 …)
     rooms: frozenset[str] = frozenset()  # flat numbers named (402, 1202)
 
     def same_place(self, other: Report) -> bool:
         """Same place, and not two different flats."""
         if not self.place.agrees(other.place):
             return False
+        if self.areas and other.areas and not self.areas & other.areas:
+            return False
         return not (self.rooms and other.rooms and not self.rooms & other.rooms)
 
     def same_things(self, other: Report) -> bool:
-        """Mostly the same things named (电梯, 漏水 …), and something named at all."""
+        """Mostly the same things named (电梯, 漏水 …), and something named at all; and, where
+        both say what is wrong, something of the same kind wrong."""
         if not self.objects or not other.objects:
             return False
         shared = len(self.objects & other.objects)
-        return shared * 2 >= len(self.objects | other.objects)
+        if shared * 2 < len(self.objects | other.objects):
+            return False
+        return not (self.faults and other.faults and not self.faults & other.faults)
 
     @property
     def bigrams(self) -> set[str]:
@@ -153,7 +180,9 @@ def report(text: str) -> Report:
         stripped = stripped.replace(spot, "")
     words = _NOISE.sub("", _FILLER.sub("", stripped))
     objects = frozenset(name for name, pattern in _OBJECT_PATTERNS.items() if pattern.search(body))
-    return Report(place, words, objects, rooms)
+    faults = frozenset(name for name, pattern in _FAULT_PATTERNS.items() if pattern.search(body))
+    areas = frozenset(_AREA.findall(body))
+    return Report(place, words, objects, faults, areas, rooms)
 
 
 def similarity(a: Report, b: Report) -> float:
@@ -253,9 +282,11 @@ class DuplicateIndex:
             if entry.created_at < since or not entry.report.same_place(query):
                 continue
             score = similarity(query, entry.report)
-            # Nearly the same words need nothing more; otherwise the things named must agree.
+            # Nearly the same words need nothing more; otherwise the things named must agree,
+            # and with no place named at all the words must be more alike still.
+            needed = self.threshold if query.place.key() != (None, frozenset()) else NO_PLACE
             if score >= NEARLY_SAME or (
-                score >= self.threshold and entry.report.same_things(query)
+                score >= max(needed, self.threshold) and entry.report.same_things(query)
             ):
                 found.append((entry.ticket_id, score))
         return sorted(found, key=lambda pair: -pair[1])
