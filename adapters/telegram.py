@@ -122,6 +122,7 @@ class TelegramAdapter:
         self._app: Application | None = None  # type: ignore[type-arg]
         self._sink: MessageSink | None = None
         self.username = ""
+        self.connected = False  # updates are flowing (polling started or webhook set)
 
     def _build(self) -> Application:  # type: ignore[type-arg]
         builder = ApplicationBuilder().token(self._settings.token)
@@ -162,11 +163,13 @@ class TelegramAdapter:
                 allowed_updates=["message"], poll_interval=0.0, timeout=10
             )
         self._app = app
+        self.connected = True
         _LOGGER.info("telegram: connected as @%s (%s)", self.username, self._settings.mode)
 
     async def stop(self) -> None:
         """Stop taking updates and disconnect; unsent replies stay in the outbox."""
         app, self._app = self._app, None
+        self.connected = False
         if app is None:
             return
         if app.updater is not None and app.updater.running:

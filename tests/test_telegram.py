@@ -88,7 +88,7 @@ async def running_bot(config: Config, url: str, token: str) -> AsyncIterator[Gri
     stop = asyncio.Event()
     task = asyncio.create_task(serve(bot, [adapter], stop))
     for _ in range(200):
-        if adapter.username:
+        if adapter.connected:
             break
         await asyncio.sleep(0.05)
     assert adapter.username == BOT_USERNAME
@@ -346,7 +346,7 @@ def test_webhook_mode(emulator: TelegramEmulator, sqlite_url: str) -> None:
         task = asyncio.create_task(serve(bot, [adapter], stop))
         try:
             for _ in range(200):
-                if adapter.username:
+                if adapter.connected:
                     break
                 await asyncio.sleep(0.05)
             emulator.user_says(group, LIFT, user_id=RESIDENT, first_name="李师傅")
