@@ -111,7 +111,8 @@ class TrainedClassifier:
     def _reasons(self, rows: list[int], triage: int) -> tuple[str, ...]:
         """The strongest words and cues behind the triage, as a gridworker would read them."""
         weights = self._reason_weights[triage]
-        pushing = sorted(((weights[row], row) for row in rows if weights[row]), reverse=True)
+        pushing = [(weight, row) for row in rows if (weight := weights[row])]
+        pushing.sort(reverse=True)
         reasons: list[str] = []
         for _, row in pushing:
             reason = self._reasons_of[row]
