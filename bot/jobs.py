@@ -30,7 +30,7 @@ from bot.domain import (
 )
 from bot.followup import expire_return_visits, grid_of
 from bot.lifecycle import BOT, Action, move
-from bot.messages import MessageKind, OutboundMessage, Platform
+from bot.messages import Mention, MessageKind, OutboundMessage, Platform
 from bot.ports import Store, StoreTransaction
 from bot.sla import CALENDAR, WorkCalendar
 from bot.stats import GridStats, compute, render
@@ -39,6 +39,7 @@ _LOGGER = logging.getLogger(__name__)
 # Platforms where the bot can write to one person privately.
 DIRECT_PLATFORMS = frozenset({Platform.TELEGRAM.value, Platform.WECHAT.value})
 STATUS_LIMIT = 15
+VISIT_AGAIN_AFTER = timedelta(days=1)
 Chart = Callable[[GridStats, str, str], bytes]
 
 
@@ -144,7 +145,40 @@ class Jobs:
         for occurrence in self.due(now):
             queued += self.run(occurrence, now)
         queued += self.overdue(now)
+        queued += self.return_visits(now)
         expire_return_visits(self._store, self._config, now)
+        return queued
+
+    def return_visits(self, now: datetime) -> int:
+        """Ask once more (a day after 办结) the reporters who have not rated a resolved ticket;
+        the visit expires as 未评价 after `sla.return_visit_days`. Returns messages queued."""
+        queued = 0
+        with self._store.transaction() as tx:
+            resolved = tx.list_tickets(
+                street=self._config.street.name, states=[TicketState.RESOLVED]
+            )
+            for ticket in resolved:
+                if ticket.resolved_at is None or now - ticket.resolved_at < VISIT_AGAIN_AFTER:
+                    continue
+                rated = {r.user_id for r in ticket.ratings}
+                waiting = [r for r in ticket.reporters if r.user_id not in rated]
+                grid = grid_of(self._config, ticket)
+                key = f"ticket:{ticket.id}:visit:{ticket.resolved_at:%Y-%m-%dT%H:%M}"
+                if not waiting or not tx.claim_run(key, grid_id=grid.id, kind="visit", at=now):
+                    continue
+                text = (
+                    f"工单 {ticket.label} 办结一天了，问题解决了吗？请回复一个数字打分："
+                    "5 很满意 … 1 很不满意（1–2 分会重新办理）。"
+                )
+                message = OutboundMessage(
+                    platform=ticket.platform,
+                    chat_id=ticket.chat_id,
+                    text=text,
+                    mentions=tuple(Mention(r.user_id, r.name) for r in waiting),
+                    dedupe_key=key,
+                    not_before=self._routine(grid, now),
+                )
+                queued += tx.enqueue(message, at=now) is not None
         return queued
 
     def run(self, occurrence: Occurrence, now: datetime) -> int:

@@ -267,3 +267,14 @@ def test_gridbot_digest_on_demand(tmp_path: Any) -> None:
     assert png.read_bytes().startswith(b"\x89PNG")
     bad = run("digest", "--grid", "nowhere", "--db", db)
     assert bad.returncode == 2 and "no grid 'nowhere'" in bad.stdout
+
+
+def test_a_day_after_done_the_unrated_reporters_are_asked_once_more(clock: Clock) -> None:
+    clock.say(local(11, 23, 8, 0), LIFT, sender="r1", name="李师傅")
+    clock.say(local(11, 23, 10, 0), "/done 1 换了控制板", sender="w1")
+    assert not [m for m in clock.tick(local(11, 24, 9, 59)) if "办结一天了" in m.text]
+    [again] = [m for m in clock.tick(local(11, 24, 10, 5)) if "办结一天了" in m.text]
+    assert [m.name for m in again.mentions] == ["李师傅"]
+    assert not [m for m in clock.tick(local(11, 24, 11, 0)) if "办结一天了" in m.text]
+    clock.say(local(11, 24, 12, 0), "5", sender="r1")
+    assert clock.chat.ticket().state is TicketState.CLOSED
