@@ -20,6 +20,7 @@ from bot.commands import (
     transition,
 )
 from bot.domain import (
+    ACTIVE_STATES,
     CATEGORIES,
     LEVEL_WORDS,
     ROLE_WORDS,
@@ -124,9 +125,10 @@ def register_staff_commands(commands: CommandSet) -> None:
         now = ctx.message.time
         tickets = [
             t
-            for t in ctx.tx.list_tickets(street=ctx.street, grid_id=ctx.grid.id)
-            if t.active
-            and (
+            for t in ctx.tx.list_tickets(
+                street=ctx.street, grid_id=ctx.grid.id, states=ACTIVE_STATES
+            )
+            if (
                 which == "open"
                 or (which == "mine" and t.assignee_id == ctx.message.sender_id)
                 or (which == "overdue" and t.overdue(now))
@@ -178,7 +180,8 @@ def register_staff_commands(commands: CommandSet) -> None:
     )
     def claim(ctx: Context, args: str) -> None:
         ticket = the_ticket(ctx)
-        if ticket.assignee_id == ctx.message.sender_id and ticket.state is not TicketState.PENDING:
+        working = (TicketState.CLAIMED, TicketState.IN_PROGRESS, TicketState.ESCALATED)
+        if ticket.assignee_id == ctx.message.sender_id and ticket.state in working:
             raise CommandError(f"工单 {ticket.label} 已经由您签收了。")
         ticket = _self_assign(ctx, ticket)
         ctx.reply(
@@ -289,7 +292,8 @@ def register_staff_commands(commands: CommandSet) -> None:
         ticket = transition(ctx, ticket, Action.REFERRED, note=args, resolve_by=follow_up)
         due = tell.deadline(follow_up, ctx.zone)
         ctx.reply(
-            f"{ticket.label} 的办理建议已私信发给您，{due}我们会再问问您办得怎么样。",
+            f"{ticket.label} 的办理建议已私信发给您{tell.DM_HINT}，"
+            f"{due}网格员会再问问您办得怎么样。",
             mentions=tell.followers(ticket),
         )
         for reporter in ticket.reporters:
@@ -539,7 +543,10 @@ def _tell_followers(ctx: Context, ticket: Ticket, *, public: str, private: str) 
     """Tell the ticket's followers of a change: in the group, or for a private matter, the
     number in the group and the details in a private message."""
     if ticket.triage is Triage.PRIVATE:
-        ctx.reply(f"{ticket.label} 有新情况，已私信告诉您。", mentions=tell.followers(ticket))
+        ctx.reply(
+            f"{ticket.label} 有新情况，已私信告诉您{tell.DM_HINT}。",
+            mentions=tell.followers(ticket),
+        )
         for reporter in ticket.reporters:
             ctx.tell(reporter.user_id, private)
         return

@@ -14,7 +14,7 @@ import re
 import threading
 from datetime import timedelta
 
-from bot.domain import ACTIVE_STATES, Reporter, Ticket, Verdict
+from bot.domain import ACTIVE_STATES, Reporter, Ticket, Triage, Verdict
 from bot.lifecycle import Action, move
 from bot.messages import Mention
 from bot.pipeline import Context
@@ -53,7 +53,8 @@ class Duplicates:
         with self._lock:
             after = self._seen.get(street)
             for ticket in tx.list_tickets(street=street, after_id=after, states=ACTIVE_STATES):
-                if ticket.triage.is_appeal:
+                # A private matter belongs to one household: nobody else joins it.
+                if ticket.triage.is_appeal and ticket.triage is not Triage.PRIVATE:
                     self._finder.add(
                         ticket.id,
                         ticket.grid_id,
@@ -64,7 +65,9 @@ class Duplicates:
                 self._seen[street] = max(self._seen.get(street, 0), ticket.id)
 
     def original(self, ctx: Context, verdict: Verdict, text: str) -> Ticket | None:
-        """The open ticket of this grid that `text` repeats, if any."""
+        """The open ticket of this grid that `text` repeats, if any (never a private matter)."""
+        if verdict.triage is Triage.PRIVATE:
+            return None
         self.sync(ctx.tx, ctx.street)
         for ticket_id, score in self._finder.match(
             ctx.grid.id, verdict.category, text, ctx.message.time
@@ -176,7 +179,12 @@ class Duplicates:
             ticket = ctx.tx.ticket_by_id(ticket_id)
             if ticket is not None and ticket.merged_into:
                 ticket = ctx.tx.get_ticket(ctx.street, ticket.merged_into)
-            if ticket is not None and ticket.active and ticket.grid_id == ctx.grid.id:
+            if (
+                ticket is not None
+                and ticket.active
+                and ticket.grid_id == ctx.grid.id
+                and ticket.triage is not Triage.PRIVATE
+            ):
                 return ticket
         return None
 

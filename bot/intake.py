@@ -12,6 +12,7 @@ from bot.duplicates import Duplicates, joined_reply
 from bot.messages import Mention
 from bot.pipeline import Context
 from bot.ports import Classifier
+from bot.privacy import mask_pii
 from bot.sla import deadlines
 
 _LOGGER = logging.getLogger(__name__)
@@ -24,7 +25,8 @@ _SPACE = re.compile(r"\s+")
 
 def summarise(text: str) -> str:
     """A one-line summary of an appeal for lists and digests."""
-    line = _SPACE.sub(" ", text).strip()
+    # Masked before it is cut: a number split by the cut would no longer look like one.
+    line = mask_pii(_SPACE.sub(" ", text).strip())
     return line if len(line) <= SUMMARY_LIMIT else line[: SUMMARY_LIMIT - 1] + "…"
 
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bot import tell
 from bot.config import Config, Grid, QuietHours
 from bot.domain import (
+    ACTIVE_STATES,
     LEVEL_WORDS,
     STATE_WORDS,
     TRIAGE_WORDS,
@@ -32,6 +33,7 @@ from bot.followup import expire_return_visits, grid_of
 from bot.lifecycle import BOT, Action, move
 from bot.messages import Mention, MessageKind, OutboundMessage, Platform
 from bot.ports import Store, StoreTransaction
+from bot.privacy import masked
 from bot.sla import CALENDAR, WorkCalendar
 from bot.stats import GridStats, compute, render
 
@@ -178,7 +180,7 @@ class Jobs:
                     dedupe_key=key,
                     not_before=self._routine(grid, now),
                 )
-                queued += tx.enqueue(message, at=now) is not None
+                queued += tx.enqueue(masked(message), at=now) is not None
         return queued
 
     def run(self, occurrence: Occurrence, now: datetime) -> int:
@@ -196,7 +198,7 @@ class Jobs:
                 keyed = replace(
                     message, dedupe_key=f"{occurrence.key}:{number}", not_before=not_before
                 )
-                tx.enqueue(keyed, at=now)
+                tx.enqueue(masked(keyed), at=now)
         if messages:
             _LOGGER.info("queued the %s of %s", occurrence.kind, grid.id)
         return len(messages)
@@ -343,12 +345,16 @@ class Jobs:
         with self._store.transaction() as tx:
             tickets = [
                 t
-                for t in tx.list_tickets(street=self._config.street.name)
-                if t.active and t.overdue(now)
+                for t in tx.list_tickets(street=self._config.street.name, states=ACTIVE_STATES)
+                if t.overdue(now)
             ]
         for ticket in tickets:
             grid = grid_of(self._config, ticket)
-            queued += self._chase(ticket, grid, now)
+            try:
+                queued += self._chase(ticket, grid, now)
+            except Exception:
+                # One ticket in a state nobody foresaw must not stop the chase of the others.
+                _LOGGER.exception("could not chase overdue %s; going on", ticket.label)
         return queued
 
     def _chase(self, ticket: Ticket, grid: Grid, now: datetime) -> int:
@@ -375,7 +381,8 @@ class Jobs:
                 message = self._chase_step(tx, step, current, grid, deadline, now)
                 if message is not None:
                     not_before = None if ticket.urgent else self._routine(grid, now)
-                    tx.enqueue(replace(message, dedupe_key=key, not_before=not_before), at=now)
+                    keyed = replace(message, dedupe_key=key, not_before=not_before)
+                    tx.enqueue(masked(keyed), at=now)
                     queued += 1
         return queued
 
@@ -388,7 +395,12 @@ class Jobs:
         deadline: datetime,
         now: datetime,
     ) -> OutboundMessage | None:
-        what = "响应" if ticket.response_overdue(now) else "办结"
+        if ticket.response_overdue(now):
+            what = "响应"
+        elif ticket.state is TicketState.REFERRED:
+            what = "跟进"
+        else:
+            what = "办结"
         due = tell.deadline(deadline, self._zone)
         hours = max(1, int((now - deadline).total_seconds() // 3600))
         leaders = tell.staff(grid, ticket.platform, Role.LEADER)
@@ -415,8 +427,10 @@ class Jobs:
             mentions = leaders + tell.handler(ticket, grid, ticket.platform)
         else:
             levels = list(Level)
-            if ticket.level is Level.DISTRICT:
-                return None  # as high as a grid's bot can take it; the digests keep showing it
+            if ticket.level is Level.DISTRICT or ticket.triage is Triage.PRIVATE:
+                # As high as a grid's bot can take it, or a private matter the resident acts on
+                # themselves: the leader was asked to supervise, the digests keep showing it.
+                return None
             level = levels[levels.index(ticket.level) + 1] if ticket.level else Level.COMMUNITY
             move(
                 tx,

@@ -51,6 +51,7 @@ class Action(enum.StrEnum):
     SUPERVISED = "supervised"
     SPLIT = "split"
     SPLIT_OFF = "split_off"
+    LEFT = "left"
 
 
 ACTION_WORDS: dict[Action, str] = {
@@ -75,6 +76,7 @@ ACTION_WORDS: dict[Action, str] = {
     Action.SUPERVISED: "督办",
     Action.SPLIT: "拆分",
     Action.SPLIT_OFF: "拆分",
+    Action.LEFT: "取消关注",
 }
 
 _WORKING = (S.CLAIMED, S.IN_PROGRESS, S.ESCALATED, S.REFERRED)
@@ -108,7 +110,8 @@ MOVES: dict[Action, dict[TicketState, TicketState]] = {
     Action.REMINDED: _stay(ACTIVE_STATES),
     Action.SUPERVISED: _stay(ACTIVE_STATES),
     Action.SPLIT: {S.MERGED: S.OPEN},
-    Action.SPLIT_OFF: _stay(tuple(s for s in S if s is not S.MERGED)),
+    Action.SPLIT_OFF: _stay(tuple(S)),
+    Action.LEFT: _stay(ACTIVE_STATES),
 }
 
 
@@ -168,7 +171,7 @@ def move(
     if to is S.OPEN and ticket.state in (S.RESOLVED, S.CLOSED):
         changes.update(resolved_at=None, closed_at=None, closure=Closure.NONE)
         changes["reopened"] = ticket.reopened + 1
-    if ticket.responded_at is None and action in _RESPONSES:
+    if ticket.responded_at is None and action in _RESPONSES and actor != BOT:
         changes.setdefault("responded_at", at)
     updated = replace(ticket, state=to, updated_at=at, **changes)
     event = TicketEvent(

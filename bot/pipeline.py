@@ -14,7 +14,7 @@ from bot.config import Config, Grid
 from bot.domain import Actor, Role, Ticket
 from bot.messages import InboundMessage, Mention, MessageKind, OutboundMessage
 from bot.ports import Store, StoreTransaction
-from bot.privacy import mask_pii
+from bot.privacy import masked
 
 if TYPE_CHECKING:
     from bot.commands import Invocation
@@ -196,7 +196,7 @@ class Pipeline:
                 for stage in self._stages:
                     if stage(ctx):
                         break
-                replies = tuple(_masked(r) for r in ctx.replies)
+                replies = tuple(masked(r) for r in ctx.replies)
                 for reply in replies:
                     tx.enqueue(reply, at=ctx.now)
                 tx.mark_processed(row, ticket_id=ctx.ticket_id)
@@ -243,15 +243,3 @@ class Pipeline:
             tx.mark_processed(row, error=f"{type(exc).__name__}: {exc}")
             tx.enqueue(apology, at=self._clock())
         return Outcome(replies=(apology,), error=str(exc))
-
-
-def _masked(message: OutboundMessage) -> OutboundMessage:
-    """A group post with phone and ID numbers hidden, in the text and in @-mentioned names.
-    A private message to the person concerned is left as it is."""
-    if message.direct:
-        return message
-    return replace(
-        message,
-        text=mask_pii(message.text),
-        mentions=tuple(Mention(m.user_id, mask_pii(m.name)) for m in message.mentions),
-    )

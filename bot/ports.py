@@ -121,6 +121,12 @@ class StoreTransaction(Protocol):
     def add_reporter(self, ticket_id: int, reporter: Reporter) -> bool:
         """Make someone a follower of a ticket; False if they already were."""
 
+    def remove_reporter(self, ticket_id: int, platform: str, user_id: str) -> None:
+        """Take one person off a ticket's followers."""
+
+    def is_bot_message(self, platform: str, chat_id: str, message_id: str) -> bool:
+        """Whether a chat message is one the bot sent (its id as the platform confirmed it)."""
+
     def remove_followers(self, ticket_id: int, *, via: int) -> int:
         """Take off a ticket the followers who came with ticket `via` (a merge undone)."""
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+
+from bot.messages import Mention, OutboundMessage
 
 # Residents' input methods often produce full-width digits; mask those too.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ＋（）－", "0123456789Xx+()-")
@@ -46,3 +49,15 @@ def mask_pii(text: str) -> str:
     hide a number from the mask.
     """
     return _CANDIDATE.sub(_mask_candidate, text)
+
+
+def masked(message: OutboundMessage) -> OutboundMessage:
+    """A group post with phone and ID numbers hidden, in the text and in @-mentioned names.
+    A private message to the person concerned is left as it is."""
+    if message.direct:
+        return message
+    return replace(
+        message,
+        text=mask_pii(message.text),
+        mentions=tuple(Mention(m.user_id, mask_pii(m.name)) for m in message.mentions),
+    )

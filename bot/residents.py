@@ -65,7 +65,7 @@ def register_resident_commands(commands: CommandSet) -> None:
         now = ctx.message.time
         if ticket.triage is Triage.PRIVATE:
             ctx.tell(ctx.message.sender_id, tell.status(ticket, ctx.zone, now, details=True))
-            ctx.reply(f"{ticket.label} 的进度已私信发给您。")
+            ctx.reply(f"{ticket.label} 的进度已私信发给您{tell.DM_HINT}。")
             return
         ctx.reply(tell.status(ticket, ctx.zone, now, details=True))
 
@@ -94,7 +94,14 @@ def register_resident_commands(commands: CommandSet) -> None:
         ticket=Access.REPORTER,
     )
     def cancel(ctx: Context, args: str) -> None:
-        ticket = transition(ctx, _ticket(ctx), Action.CANCELLED, note=args)
+        ticket = _ticket(ctx)
+        if ticket.reports > 1:
+            # Others reported it too: only the sender stops following it.
+            ctx.tx.remove_reporter(ticket.id, ctx.message.platform, ctx.message.sender_id)
+            transition(ctx, ticket, Action.LEFT, note=args or "不再关注")
+            ctx.reply(f"好的，您不再关注 {ticket.label}；其他居民反映的问题会继续办理。")
+            return
+        ticket = transition(ctx, ticket, Action.CANCELLED, note=args)
         ctx.reply(
             f"好的，{ticket.label} 已撤销。以后有事随时在群里说。",
             mentions=tell.handler(ticket, ctx.grid, ctx.message.platform),
@@ -108,6 +115,9 @@ def rating_reply(ctx: Context) -> bool:
     match = _SCORE.match(ctx.message.text.strip())
     if match is None or ctx.command is not None:
         return False
+    reply_to = ctx.message.reply_to
+    if reply_to and not ctx.tx.is_bot_message(ctx.message.platform, ctx.message.chat_id, reply_to):
+        return False  # "3" in answer to a neighbour's question is not a rating
     window = timedelta(days=ctx.grid.sla.return_visit_days)
     waiting = [
         t

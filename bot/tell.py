@@ -20,6 +20,8 @@ from bot.messages import Mention
 from bot.pipeline import Context
 
 PRIVATE_SUMMARY = "（私事，详情只告诉当事人）"
+# Some platforms let a bot write privately only to people who wrote to it first.
+DM_HINT = "（没收到的话，请先私聊网格助手一次）"
 _WEEKDAYS = "一二三四五六日"
 
 EVENT_WORDS = {
@@ -44,6 +46,7 @@ EVENT_WORDS = {
     "supervised": "督办",
     "split": "从合并中拆分",
     "split_off": "拆分出一件",
+    "left": "取消关注",
 }
 
 

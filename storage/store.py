@@ -361,6 +361,26 @@ class SqlTransaction:
         self._session.flush()
         return True
 
+    def remove_reporter(self, ticket_id: int, platform: str, user_id: str) -> None:
+        self._session.execute(
+            sa.delete(TicketReporterRow).where(
+                col(TicketReporterRow.ticket_id) == ticket_id,
+                col(TicketReporterRow.platform) == platform,
+                col(TicketReporterRow.user_id) == user_id,
+            )
+        )
+        self._session.flush()
+
+    def is_bot_message(self, platform: str, chat_id: str, message_id: str) -> bool:
+        found = self._session.exec(
+            select(OutboxRow.id).where(
+                OutboxRow.platform == platform,
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.platform_message_id == message_id,
+            )
+        ).first()
+        return found is not None
+
     def remove_followers(self, ticket_id: int, *, via: int) -> int:
         removed = self._session.execute(
             sa.delete(TicketReporterRow).where(

@@ -322,7 +322,7 @@ def test_a_private_status_goes_to_the_resident_privately(chat: Chat) -> None:
     chat.say(NANNY, sender="r1")
     private, group = chat.say("/status 1", sender="r1")
     assert private.startswith("[私信 r1] 工单 #1（私事·家庭事务）") and "家政" in private
-    assert group == "#1 的进度已私信发给您。"
+    assert group == "#1 的进度已私信发给您（没收到的话，请先私聊网格助手一次）。"
 
 
 def test_a_digit_reply_rates_and_closes(chat: Chat) -> None:
@@ -465,3 +465,21 @@ def test_messages_arrive_in_order_from_the_outbox(chat: Chat) -> None:
     inbound: InboundMessage = message(LIFT, time=MONDAY)
     asyncio.run(chat.bot.receive(inbound))
     assert [m.text[:2] for m in chat.chat.take()] == ["收到"]
+
+
+def test_a_follower_who_cancels_only_stops_following(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1")
+    chat.say("3号楼2单元电梯又坏了！老人上不去楼", sender="r2")  # joins #1
+    assert chat.say("/cancel 1", sender="r2") == [
+        "好的，您不再关注 #1；其他居民反映的问题会继续办理。"
+    ]
+    ticket = chat.ticket(1)
+    assert ticket.state is TicketState.OPEN and [r.user_id for r in ticket.reporters] == ["r1"]
+
+
+def test_a_digit_answering_a_neighbour_is_not_a_rating(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1")
+    chat.say("/done 1 修好了", sender="w1")
+    chat.say("你住几号楼的？", sender="r2", message_id="wx-question")
+    assert chat.say("3", sender="r1", reply_to="wx-question") == []
+    assert chat.ticket().state is TicketState.RESOLVED

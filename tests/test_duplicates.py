@@ -173,3 +173,10 @@ def test_unrelated_reports_are_never_merged() -> None:
 def test_an_exact_repeat_is_always_merged() -> None:
     rows = [row for row in pairs() if row["duplicate"]]
     assert all(merged({**row, "b": row["a"]}) for row in rows)
+
+
+def test_nobody_joins_someone_elses_private_matter(chat: Chat) -> None:
+    chat.say("家里老人瘫痪想请家政护工，有没有推荐，电话13812345678", sender="r1")
+    assert chat.say("我家也是", sender="r2") == []
+    assert [r.user_id for r in chat.ticket(1).reporters] == ["r1"]
+    assert "不是您反映的" in chat.say("/status 1", sender="r2")[0]

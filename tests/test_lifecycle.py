@@ -43,7 +43,8 @@ EXPECTED: dict[Action, dict[TicketState, TicketState]] = {
     Action.REMINDED: {s: s for s in ACTIVE},
     Action.SUPERVISED: {s: s for s in ACTIVE},
     Action.SPLIT: {S.MERGED: S.OPEN},
-    Action.SPLIT_OFF: {s: s for s in S if s is not S.MERGED},
+    Action.SPLIT_OFF: {s: s for s in S},
+    Action.LEFT: {s: s for s in ACTIVE},
 }
 
 

@@ -278,3 +278,22 @@ def test_a_day_after_done_the_unrated_reporters_are_asked_once_more(clock: Clock
     assert not [m for m in clock.tick(local(11, 24, 11, 0)) if "办结一天了" in m.text]
     clock.say(local(11, 24, 12, 0), "5", sender="r1")
     assert clock.chat.ticket().state is TicketState.CLOSED
+
+
+def test_an_overdue_referral_is_chased_but_never_escalated(clock: Clock) -> None:
+    clock.say(local(11, 23, 9, 0), "有没有靠谱的家政阿姨推荐？家里想请个钟点工", sender="r1")
+    clock.say(local(11, 23, 9, 30), "/refer 1 社区家政服务站周一上午开门", sender="w1")
+    posts = [m.text for day in (26, 27, 28, 30) for m in clock.tick(local(11, day, 9, 0))]
+    posts += [m.text for m in clock.tick(local(12, 3, 9, 0))]
+    assert any("已超过跟进时限" in p for p in posts)
+    assert any("督办" in p for p in posts)
+    assert not any("自动上报" in p for p in posts)
+    assert clock.chat.ticket().state is TicketState.REFERRED
+    # The chase went on for the other tickets and the return visits: nothing stopped.
+    assert clock.chat.bot.jobs.tick(local(12, 4, 9, 0)) >= 0
+
+
+def test_scheduled_group_posts_mask_phone_numbers(clock: Clock) -> None:
+    clock.say(local(11, 23, 8, 0), "3栋电梯坏了，有事打我电话 138 1234 5678", sender="r1")
+    [morning] = clock.tick(local(11, 23, 9, 0))
+    assert "5678" in morning.text and "1234 5678" not in morning.text and "****" in morning.text
