@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain import ACTIVE_STATES, Reporter, Ticket, Triage, Verdict
 from bot.lifecycle import Action, move
@@ -29,6 +29,8 @@ FOLLOW_UP = re.compile(
     r"[\s!！。.~～,，+1]*$"
 )
 FOLLOW_MINUTES = 10
+# Changes are stamped with their message's time, which may lag: look back this far again.
+RECHECK = timedelta(hours=1)
 
 
 class Duplicates:
@@ -45,14 +47,25 @@ class Duplicates:
         self._classifier = classifier
         self._follow_window = follow_window
         self._seen: dict[str, int] = {}  # street → highest ticket row id indexed
+        self._changed: dict[str, datetime] = {}  # street → latest change indexed
         self._lock = threading.Lock()
 
     def sync(self, tx: StoreTransaction, street: str) -> None:
         """Index the open tickets opened since the last look (by any process sharing the
-        store); the first look takes every open ticket."""
+        store), and again those changed lately (reopened, split off, reclassified); the first
+        look takes every open ticket."""
         with self._lock:
-            after = self._seen.get(street)
-            for ticket in tx.list_tickets(street=street, after_id=after, states=ACTIVE_STATES):
+            fresh = list(
+                tx.list_tickets(
+                    street=street, after_id=self._seen.get(street), states=ACTIVE_STATES
+                )
+            )
+            changed = self._changed.get(street)
+            if changed is not None:
+                fresh += tx.list_tickets(
+                    street=street, changed_since=changed - RECHECK, states=ACTIVE_STATES
+                )
+            for ticket in fresh:
                 # A private matter belongs to one household: nobody else joins it.
                 if ticket.triage.is_appeal and ticket.triage is not Triage.PRIVATE:
                     self._finder.add(
@@ -63,6 +76,8 @@ class Duplicates:
                         ticket.created_at,
                     )
                 self._seen[street] = max(self._seen.get(street, 0), ticket.id)
+                latest = self._changed.get(street, ticket.updated_at)
+                self._changed[street] = max(latest, ticket.updated_at)
 
     def original(self, ctx: Context, verdict: Verdict, text: str) -> Ticket | None:
         """The open ticket of this grid that `text` repeats, if any (never a private matter)."""

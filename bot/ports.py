@@ -109,9 +109,11 @@ class StoreTransaction(Protocol):
         states: Iterable[TicketState] | None = None,
         since: datetime | None = None,
         after_id: int | None = None,
+        changed_since: datetime | None = None,
     ) -> Sequence[Ticket]:
         """Tickets of the street (optionally: one grid, some states, opened at or after
-        `since`, with a row id above `after_id`), oldest first."""
+        `since`, with a row id above `after_id`, changed at or after `changed_since`), oldest
+        first."""
 
     def update_ticket(self, ticket: Ticket, event: TicketEvent) -> Ticket:
         """Store a ticket's changed fields (state, labels, assignee, deadlines …) together with

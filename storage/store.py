@@ -298,10 +298,13 @@ class SqlTransaction:
         states: Iterable[TicketState] | None = None,
         since: datetime | None = None,
         after_id: int | None = None,
+        changed_since: datetime | None = None,
     ) -> Sequence[Ticket]:
         query = select(TicketRow).where(TicketRow.street == street)
         if after_id is not None:
             query = query.where(col(TicketRow.id) > after_id)
+        if changed_since is not None:
+            query = query.where(col(TicketRow.updated_at) >= changed_since)
         if grid_id is not None:
             query = query.where(TicketRow.grid_id == grid_id)
         if states is not None:

@@ -180,3 +180,12 @@ def test_nobody_joins_someone_elses_private_matter(chat: Chat) -> None:
     assert chat.say("我家也是", sender="r2") == []
     assert [r.user_id for r in chat.ticket(1).reporters] == ["r1"]
     assert "不是您反映的" in chat.say("/status 1", sender="r2")[0]
+
+
+def test_a_ticket_split_off_is_found_by_later_repeats(chat: Chat) -> None:
+    chat.say(LIFT, sender="r1")
+    chat.say(LIFT_AGAIN, sender="r2")  # merged into #1 …
+    chat.say("/split 2", sender="w1")  # … and split off again
+    chat.say("/done 1 修好了", sender="w1")  # #1 is closed; #2 is the open one now
+    [reply] = chat.say("3栋2单元电梯又坏了，老人上不去楼啊", sender="r3")
+    assert "已并入 #2" in reply
