@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
+import multiprocessing
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,13 +15,13 @@ import pytest
 import time_machine
 
 from bot.bootstrap import build_bot
-from bot.config import Config, parse_config
+from bot.config import parse_config
 from bot.domain import Level, TicketState
-from bot.jobs import Jobs, quiet_until
+from bot.jobs import quiet_until
 from bot.messages import MessageKind, OutboundMessage
 from bot.runner import schedule
 from tests.test_casework import Chat, Scripted, casework_config
-from tests.utils.builders import config_data, make_config
+from tests.utils.builders import config_data, make_config, message
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LIFT = "3栋2单元的电梯又坏了，老人上不去楼"
@@ -182,32 +182,34 @@ def test_quiet_hours() -> None:
     assert quiet_until(local(11, 24, 7, 0), schedule.quiet_hours, SHANGHAI) is None
 
 
-def test_two_bots_sharing_postgres_post_each_digest_once(database_url: str) -> None:
+def _tick_in_a_process(database_url: str, start: Any, results: Any) -> None:
+    """One bot process: build the bot, wait for the other, do the 18:00 work."""
+    bot = build_bot(casework_config(), database_url=database_url, classifier=Scripted())
+    start.wait()
+    results.put(bot.jobs.tick(local(11, 23, 18, 0)))
+
+
+def test_two_processes_sharing_postgres_post_each_digest_once(database_url: str) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("this one is about two processes on one PostgreSQL database")
-    config: Config = casework_config()
-    first = build_bot(config, database_url=database_url, classifier=Scripted())
-    second = build_bot(config, database_url=database_url, classifier=Scripted())
+    first = build_bot(casework_config(), database_url=database_url, classifier=Scripted())
     with time_machine.travel(local(11, 23, 8, 0), tick=False):
-        from tests.utils.builders import message
-
         asyncio.run(first.receive(message(LIFT, time=local(11, 23, 8, 0))))
-    queued: list[int] = []
-    start = threading.Barrier(2)
-
-    def run(jobs: Jobs) -> None:
-        start.wait()
-        queued.append(jobs.tick(local(11, 23, 18, 0)))
-
-    with time_machine.travel(local(11, 23, 18, 0), tick=False):
-        threads = [threading.Thread(target=run, args=(bot.jobs,)) for bot in (first, second)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    # One bot queued the 17:30 status post (still within its grace), the digest's chart and
-    # its text; the other found every key taken and queued nothing.
-    assert sorted(queued) == [0, 3]
+    spawn = multiprocessing.get_context("spawn")
+    start, results = spawn.Barrier(2), spawn.Queue()
+    processes = [
+        spawn.Process(target=_tick_in_a_process, args=(database_url, start, results))
+        for _ in range(2)
+    ]
+    for process in processes:
+        process.start()
+    queued = sorted(results.get(timeout=120) for _ in processes)
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    # One process queued the 17:30 status post (still within its grace), the digest's chart
+    # and its text; the other found every key taken and queued nothing.
+    assert queued == [0, 3]
     pending = first.store.pending_outbox(
         now=local(11, 23, 18, 0) + timedelta(minutes=1), platform="console"
     )
