@@ -93,8 +93,7 @@ def build_bot(
     pipeline = Pipeline(config, store, stages, clock=clock)
 
     def limit_for(platform: str, chat_id: str) -> int:
-        grid = config.grid_for_chat(platform, chat_id) or config.ad_hoc_grid(platform, chat_id)
-        return grid.schedule.max_posts_per_minute
+        return config.grid_of_chat(platform, chat_id).schedule.max_posts_per_minute
 
     delivery = Delivery(store, clock, limit_for=limit_for)
     jobs = Jobs(config, store)

@@ -14,6 +14,7 @@ from bot.commands import (
     CommandError,
     CommandSet,
     UsageError,
+    deadlines_from_now,
     grid_ticket,
     meaningful,
     reopen_ticket,
@@ -467,15 +468,10 @@ def register_staff_commands(commands: CommandSet) -> None:
         ticket = the_ticket(ctx)
         if ticket.state is not TicketState.MERGED or ticket.merged_into is None:
             raise CommandError(f"工单 {ticket.label} 没有被合并，不用拆分。")
+        was_in = f"#{ticket.merged_into}"
         into = ctx.tx.get_ticket(ctx.street, ticket.merged_into)
-        due = deadlines(
-            triage=ticket.triage,
-            urgent=ticket.urgent,
-            opened_at=ctx.message.time,
-            sla=ctx.grid.sla,
-            zone=ctx.zone,
-        )
-        note = args or f"不是 {'#' + str(ticket.merged_into)} 的同一件事"
+        due = deadlines_from_now(ctx, ticket)
+        note = args or f"不是 {was_in} 的同一件事"
         ticket = transition(
             ctx,
             ticket,
@@ -496,8 +492,7 @@ def register_staff_commands(commands: CommandSet) -> None:
                 note=f"{ticket.label} 拆分出去，{left} 位居民随之离开：{note}",
             )
         ctx.reply(
-            f"{ticket.label} 与 #{into.number if into else '?'} 不是同一件事，已拆分出来单独办理，"
-            "进展会单独告诉您。",
+            f"{ticket.label} 与 {was_in} 不是同一件事，已拆分出来单独办理，进展会单独告诉您。",
             mentions=tell.followers(ticket),
         )
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from adapters import ConsoleAdapter, MemoryChat
 from bot import cli_model, cli_run
-from bot.app import GridBot
 from bot.bootstrap import ModelMissing, build_bot, open_store
 from bot.config import CONFIG_ENV, Config, ConfigError, load_config
 from bot.demo import DemoError, demo_grid, play
 from bot.domain import ROLE_WORDS, TicketState
 from bot.messages import Platform
 from bot.replay import Reply, replay
+from bot.runner import every
 from bot.views import display, ticket_json, ticket_table
 from storage import DatabaseError
 
@@ -34,17 +34,6 @@ class UsageProblem(Exception):
 
 
 FOLLOW_UP_SECONDS = 600
-
-
-async def _follow_up_every(bot: GridBot, seconds: float) -> None:
-    """The bot's own follow-up (expired return visits), now and then while it runs."""
-    while True:
-        try:
-            bot.follow_up(datetime.now(UTC))
-            await bot.delivery.flush()
-        except Exception:
-            _LOGGER.exception("follow-up failed; trying again in %s s", seconds)
-        await asyncio.sleep(seconds)
 
 
 def _chat(args: argparse.Namespace, config: Config) -> int:
@@ -87,12 +76,19 @@ def _chat(args: argparse.Namespace, config: Config) -> int:
         # the prompt waits for a line: let Ctrl-C raise KeyboardInterrupt there instead.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         await console.start(bot.receive)
-        follow_up = asyncio.create_task(_follow_up_every(bot, FOLLOW_UP_SECONDS))
+
+        async def follow_up() -> None:
+            bot.follow_up(datetime.now(UTC))  # expired return visits
+            await bot.delivery.flush()
+
+        stop = asyncio.Event()
+        task = asyncio.create_task(every(FOLLOW_UP_SECONDS, "follow-up", follow_up, stop))
         print(f"━━ {grid.name} 居民群（控制台）━━")
         try:
             await console.interact()
         finally:
-            follow_up.cancel()
+            stop.set()
+            await task
             await console.stop()
 
     asyncio.run(session())

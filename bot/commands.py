@@ -11,7 +11,7 @@ from bot.domain import ROLE_WORDS, Role, Ticket
 from bot.lifecycle import Action, IllegalTransition, move
 from bot.pipeline import Context
 from bot.privacy import mask_pii
-from bot.sla import deadlines
+from bot.sla import Deadlines, deadlines
 
 EVERYONE = frozenset(Role)
 STAFF = frozenset({Role.GRIDWORKER, Role.LEADER, Role.ADMIN})
@@ -254,13 +254,18 @@ def transition(
     return moved
 
 
-def reopen_ticket(ctx: Context, ticket: Ticket, action: Action, *, note: str) -> Ticket:
-    """Reopen a resolved or closed ticket (重办) with fresh deadlines from now."""
-    due = deadlines(
+def deadlines_from_now(ctx: Context, ticket: Ticket) -> Deadlines:
+    """A ticket's deadlines counted afresh from this message (reopened, split off)."""
+    return deadlines(
         triage=ticket.triage,
         urgent=ticket.urgent,
         opened_at=ctx.message.time,
         sla=ctx.grid.sla,
         zone=ctx.zone,
     )
+
+
+def reopen_ticket(ctx: Context, ticket: Ticket, action: Action, *, note: str) -> Ticket:
+    """Reopen a resolved or closed ticket (重办) with fresh deadlines from now."""
+    due = deadlines_from_now(ctx, ticket)
     return transition(ctx, ticket, action, note=note, resolve_by=due.resolve_by)

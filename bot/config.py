@@ -377,6 +377,11 @@ class Config(BaseModel):
                     return grid
         return None
 
+    def grid_of_chat(self, platform: str, chat_id: str) -> Grid:
+        """The grid whose group this chat is; a chat the config does not bind is a grid of its
+        own, with the street's settings."""
+        return self.grid_for_chat(platform, chat_id) or self.ad_hoc_grid(platform, chat_id)
+
     def ad_hoc_grid(self, platform: str, chat_id: str) -> Grid:
         """A grid for a chat the config does not bind: street defaults, everybody a resident."""
         grid_id = f"{platform}:{chat_id}"

@@ -14,7 +14,7 @@ import re
 import threading
 from datetime import datetime, timedelta
 
-from bot.domain import ACTIVE_STATES, Reporter, Ticket, Triage, Verdict
+from bot.domain import ACTIVE_STATES, Ticket, Triage, Verdict
 from bot.lifecycle import Action, move
 from bot.messages import Mention
 from bot.pipeline import Context
@@ -88,14 +88,11 @@ class Duplicates:
             ctx.grid.id, verdict.category, text, ctx.message.time
         ):
             ticket = ctx.tx.ticket_by_id(ticket_id)
-            if ticket is None or not ticket.active or ticket.category != verdict.category:
+            if ticket is None or not _joinable(ticket, ctx) or ticket.category != verdict.category:
                 self._finder.remove(ticket_id)  # closed, merged or reclassified since
                 continue
-            if ticket.grid_id == ctx.grid.id:
-                _LOGGER.info(
-                    "%s repeats %s (score %.0f)", ctx.message.message_id, ticket.label, score
-                )
-                return ticket
+            _LOGGER.info("%s repeats %s (score %.0f)", ctx.message.message_id, ticket.label, score)
+            return ticket
         return None
 
     def merge_new(self, ctx: Context, new: Ticket, original: Ticket) -> Ticket:
@@ -109,14 +106,7 @@ class Duplicates:
             note=f"与 {original.label} 是同一件事，自动并入",
             merged_into=original.number,
         )
-        reporter = Reporter(
-            ctx.message.platform,
-            ctx.message.sender_id,
-            ctx.message.sender_name,
-            ctx.message.time,
-            via=new.id,
-        )
-        ctx.tx.add_reporter(original.id, reporter)
+        ctx.tx.add_reporter(original.id, ctx.reporter(via=new.id))
         return move(
             ctx.tx,
             original,
@@ -135,15 +125,7 @@ class Duplicates:
         if ticket is None:
             _LOGGER.debug("follow-up without context from %s: chatter", ctx.message.sender_id)
             return True
-        added = ctx.tx.add_reporter(
-            ticket.id,
-            Reporter(
-                ctx.message.platform,
-                ctx.message.sender_id,
-                ctx.message.sender_name,
-                ctx.message.time,
-            ),
-        )
+        added = ctx.tx.add_reporter(ticket.id, ctx.reporter())
         ctx.ticket_id = ticket.id
         if not added:
             ctx.reply(f"您已经在关注 {ticket.label} 了，有进展会告诉您。")
@@ -194,14 +176,14 @@ class Duplicates:
             ticket = ctx.tx.ticket_by_id(ticket_id)
             if ticket is not None and ticket.merged_into:
                 ticket = ctx.tx.get_ticket(ctx.street, ticket.merged_into)
-            if (
-                ticket is not None
-                and ticket.active
-                and ticket.grid_id == ctx.grid.id
-                and ticket.triage is not Triage.PRIVATE
-            ):
+            if ticket is not None and _joinable(ticket, ctx):
                 return ticket
         return None
+
+
+def _joinable(ticket: Ticket, ctx: Context) -> bool:
+    """Open, of this grid, and not a private matter (those belong to one household)."""
+    return ticket.active and ticket.grid_id == ctx.grid.id and ticket.triage is not Triage.PRIVATE
 
 
 def _bare(text: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bot.config import Config, Grid
+from bot.config import Config
 from bot.domain import Closure, Ticket, TicketState
 from bot.lifecycle import BOT, Action, move
 from bot.ports import Store
@@ -14,19 +14,12 @@ from bot.ports import Store
 _LOGGER = logging.getLogger(__name__)
 
 
-def grid_of(config: Config, ticket: Ticket) -> Grid:
-    """The grid a ticket's chat belongs to (street defaults for a chat the config lost)."""
-    return config.grid_for_chat(ticket.platform, ticket.chat_id) or config.ad_hoc_grid(
-        ticket.platform, ticket.chat_id
-    )
-
-
 def expire_return_visits(store: Store, config: Config, now: datetime) -> list[Ticket]:
     """Close every resolved ticket whose return visit went unanswered; returns them."""
     closed: list[Ticket] = []
     with store.transaction() as tx:
         for ticket in tx.list_tickets(street=config.street.name, states=[TicketState.RESOLVED]):
-            days = grid_of(config, ticket).sla.return_visit_days
+            days = config.grid_of_chat(ticket.platform, ticket.chat_id).sla.return_visit_days
             if ticket.resolved_at is None or now - ticket.resolved_at < timedelta(days=days):
                 continue
             closed.append(

@@ -29,7 +29,7 @@ from bot.domain import (
     TicketState,
     Triage,
 )
-from bot.followup import expire_return_visits, grid_of
+from bot.followup import expire_return_visits
 from bot.lifecycle import BOT, Action, move
 from bot.messages import Mention, MessageKind, OutboundMessage, Platform
 from bot.ports import Store, StoreTransaction
@@ -164,7 +164,7 @@ class Jobs:
                     continue
                 rated = {r.user_id for r in ticket.ratings}
                 waiting = [r for r in ticket.reporters if r.user_id not in rated]
-                grid = grid_of(self._config, ticket)
+                grid = self._config.grid_of_chat(ticket.platform, ticket.chat_id)
                 key = f"ticket:{ticket.id}:visit:{ticket.resolved_at:%Y-%m-%dT%H:%M}"
                 if not waiting or not tx.claim_run(key, grid_id=grid.id, kind="visit", at=now):
                     continue
@@ -349,7 +349,7 @@ class Jobs:
                 if t.overdue(now)
             ]
         for ticket in tickets:
-            grid = grid_of(self._config, ticket)
+            grid = self._config.grid_of_chat(ticket.platform, ticket.chat_id)
             try:
                 queued += self._chase(ticket, grid, now)
             except Exception:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.config import Config, Grid
-from bot.domain import Actor, Role, Ticket
+from bot.domain import Actor, Reporter, Role, Ticket
 from bot.messages import InboundMessage, Mention, MessageKind, OutboundMessage
 from bot.ports import Store, StoreTransaction
 from bot.privacy import masked
@@ -78,6 +78,11 @@ class Context:
             OutboundMessage(platform=self.message.platform, chat_id=user_id, text=text, direct=True)
         )
 
+    def reporter(self, *, via: int | None = None) -> Reporter:
+        """The sender as a ticket's follower (`via`: the merged ticket they came with)."""
+        message = self.message
+        return Reporter(message.platform, message.sender_id, message.sender_name, message.time, via)
+
     @property
     def actor(self) -> Actor:
         """The sender, as the audit trail names them."""
@@ -125,10 +130,7 @@ class Pipeline:
 
     def grid_for(self, message: InboundMessage) -> Grid:
         """The grid of the message's chat; a chat the config does not bind is a grid of its own."""
-        grid = self._config.grid_for_chat(message.platform, message.chat_id)
-        if grid is None:
-            grid = self._config.ad_hoc_grid(message.platform, message.chat_id)
-        return grid
+        return self._config.grid_of_chat(message.platform, message.chat_id)
 
     def process(self, message: InboundMessage) -> Outcome:
         """Store the message and run it through the stages; replies go to the outbox.

@@ -21,7 +21,7 @@ DELIVERY_SECONDS = 1.0
 CHECK_SECONDS = 300.0  # overdue work and expired return visits
 
 
-async def _every(
+async def every(
     seconds: float, what: str, job: Callable[[], Awaitable[None]], stop: asyncio.Event
 ) -> None:
     """Run `job` every `seconds` until `stop` is set; a run in progress is always finished
@@ -114,7 +114,7 @@ async def serve(
         scheduler.start()
         # What fell due while the bot was down is made up now (within the grace).
         await _tick(bot)
-        tasks = [asyncio.create_task(_every(DELIVERY_SECONDS, "delivery", deliver, stop))]
+        tasks = [asyncio.create_task(every(DELIVERY_SECONDS, "delivery", deliver, stop))]
         _LOGGER.info(
             "gridbot is running with %d platform(s); Ctrl-C or SIGTERM stops it", len(started)
         )

@@ -250,16 +250,18 @@ class SqlTransaction:
         )
         self._session.add(reporter)
         self._add_event(
-            row.id,
-            at=message.time,
-            actor_id=message.sender_id,
-            actor_name=message.sender_name,
-            action="opened",
-            from_state=None,
-            to_state=state,
-            note=f"{verdict.triage.value}/{verdict.category}"
-            + ("/urgent" if verdict.urgent else "")
-            + f" confidence {verdict.confidence:.2f}",
+            TicketEvent(
+                ticket_id=row.id,
+                at=message.time,
+                actor_id=message.sender_id,
+                actor_name=message.sender_name,
+                action="opened",
+                from_state=None,
+                to_state=state,
+                note=f"{verdict.triage.value}/{verdict.category}"
+                + ("/urgent" if verdict.urgent else "")
+                + f" confidence {verdict.confidence:.2f}",
+            )
         )
         return _ticket(row, [reporter])
 
@@ -328,16 +330,7 @@ class SqlTransaction:
                 value = value.value
             setattr(row, name, value)
         self._session.add(row)
-        self._add_event(
-            ticket.id,
-            at=event.at,
-            actor_id=event.actor_id,
-            actor_name=event.actor_name,
-            action=event.action,
-            from_state=event.from_state,
-            to_state=event.to_state,
-            note=event.note,
-        )
+        self._add_event(event)
         self._session.flush()
         return self._load(ticket.id)
 
@@ -462,28 +455,17 @@ class SqlTransaction:
             )
         )
 
-    def _add_event(
-        self,
-        ticket_id: int,
-        *,
-        at: datetime,
-        actor_id: str,
-        actor_name: str,
-        action: str,
-        from_state: TicketState | None,
-        to_state: TicketState | None,
-        note: str,
-    ) -> None:
+    def _add_event(self, event: TicketEvent) -> None:
         self._session.add(
             TicketEventRow(
-                ticket_id=ticket_id,
-                at=at,
-                actor_id=actor_id,
-                actor_name=actor_name,
-                action=action,
-                from_state=from_state.value if from_state else None,
-                to_state=to_state.value if to_state else None,
-                note=note,
+                ticket_id=event.ticket_id,
+                at=event.at,
+                actor_id=event.actor_id,
+                actor_name=event.actor_name,
+                action=event.action,
+                from_state=event.from_state.value if event.from_state else None,
+                to_state=event.to_state.value if event.to_state else None,
+                note=event.note,
             )
         )
 

@@ -25,6 +25,7 @@ from bot.bootstrap import build_bot
 from bot.config import Config, parse_config
 from bot.messages import InboundMessage, Mention, MessageKind, OutboundMessage
 from bot.runner import serve
+from tests.peers.process import free_port
 from tests.peers.telegram_emulator import BOT_USERNAME, TelegramEmulator, ensure_installed
 from tests.utils.builders import config_data
 from tests.utils.cli import GRIDBOT, run
@@ -366,12 +367,3 @@ async def adapter_bot_delete_webhook(emulator: TelegramEmulator) -> None:
 
     async with Bot(emulator.token, base_url=emulator.bot_base_url) as bot:
         await bot.delete_webhook()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port

@@ -27,8 +27,6 @@ import asyncio
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -40,6 +38,8 @@ from types import TracebackType
 from typing import Any, Literal, TypedDict
 
 import httpx
+
+from tests.peers.process import free_port, terminate
 
 PEER_DIR = Path(__file__).resolve().parent / "telegram"
 LAUNCHER = PEER_DIR / "launcher.js"
@@ -104,13 +104,6 @@ def _node() -> str:
             "node is not installed: the Telegram emulator needs Node.js 18 or later"
         )
     return node
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _utf16_len(text: str) -> int:
@@ -211,7 +204,7 @@ class TelegramEmulator:
             raise EmulatorError("the Telegram emulator is already running")
         ensure_installed()
         if self._port is None:
-            self._port = _free_port()
+            self._port = free_port()
         ready = threading.Event()
         self._output.clear()
         process = subprocess.Popen(
@@ -256,13 +249,7 @@ class TelegramEmulator:
         process, self._process = self._process, None
         if process is None:
             return
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process, timeout)
         if self._reader is not None:
             self._reader.join(timeout=5)
             self._reader = None

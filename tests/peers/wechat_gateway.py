@@ -25,8 +25,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -36,6 +34,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NotRequired, TypedDict
+
+from tests.peers.process import free_port, terminate
 
 PEER_DIR = Path(__file__).resolve().parent / "wechat"
 GATEWAY_JS = PEER_DIR / "gateway.js"
@@ -94,14 +94,6 @@ def ensure_installed(timeout: float = 600.0) -> None:
             f"npm install failed in {PEER_DIR} (exit {result.returncode}):\n"
             f"{result.stdout[-2000:]}{result.stderr[-2000:]}"
         )
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class WechatGateway:
@@ -205,13 +197,7 @@ class WechatGateway:
         """Stop the gateway (SIGTERM, then SIGKILL after `timeout` seconds); a no-op if stopped."""
         process, self._process = self._process, None
         if process is not None:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            terminate(process, timeout)
             if process.stdin is not None:
                 process.stdin.close()
         if self._log_path is not None:
