@@ -78,8 +78,22 @@ class Featurizer:
     def words(self, text: str) -> list[str]:
         """jieba's full-mode words of a normalised text: every dictionary word of two characters
         or more in it, overlapping ones too, in order."""
-        dag = self.segmenter.get_DAG(text)
-        return [text[k : j + 1] for k, ends in dag.items() for j in ends if j > k]
+        # jieba's get_DAG walk over its prefix dictionary, without the single characters we
+        # never use: every prefix of a word is a key, so a walk stops at the first miss.
+        freq = self.segmenter.FREQ
+        found: list[str] = []
+        end = len(text)
+        for start in range(end - 1):
+            stop = start + 2
+            fragment = text[start:stop]
+            while fragment in freq:
+                if freq[fragment]:
+                    found.append(fragment)
+                if stop == end:
+                    break
+                stop += 1
+                fragment = text[start:stop]
+        return found
 
     def extract(self, text: str) -> Extracted:
         """Normalise `text` and list its features."""

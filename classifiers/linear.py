@@ -73,8 +73,7 @@ class JointModel:
 
     def rows(self, features: Sequence[str]) -> list[int]:
         """The rows of the features this model knows."""
-        get = self.vocabulary.get
-        return [row for f in features if (row := get(f)) is not None]
+        return [row for row in map(self.vocabulary.get, features) if row is not None]
 
     def scores(self, rows: Sequence[int]) -> list[float]:
         """Every head's raw scores for a message, given its feature rows."""

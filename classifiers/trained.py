@@ -69,9 +69,9 @@ class TrainedClassifier:
         triage = heads["triage"]
         shown = np.array([r is not None for r in self._reasons_of])[:, None]
         columns = self._model.weights[:, triage.start : triage.stop]
-        self._reason_weights: list[list[float]] = np.where(
-            shown & (columns > 0), columns, 0.0
-        ).T.tolist()
+        self._reason_weights = np.ascontiguousarray(
+            np.where(shown & (columns > 0), columns, 0.0).T, dtype=np.float32
+        )
 
     def classify(self, text: str) -> Verdict:
         """Classify one chat message."""
@@ -110,12 +110,13 @@ class TrainedClassifier:
 
     def _reasons(self, rows: list[int], triage: int) -> tuple[str, ...]:
         """The strongest words and cues behind the triage, as a gridworker would read them."""
-        weights = self._reason_weights[triage]
-        pushing = [(weight, row) for row in rows if (weight := weights[row])]
-        pushing.sort(reverse=True)
+        if not rows:
+            return ()
+        weights = self._reason_weights[triage].take(rows)
+        strongest = np.argsort(-weights, kind="stable")[: int(np.count_nonzero(weights))]
         reasons: list[str] = []
-        for _, row in pushing:
-            reason = self._reasons_of[row]
+        for position in strongest.tolist():
+            reason = self._reasons_of[rows[position]]
             if reason and not any(reason in r or r in reason for r in reasons):
                 reasons.append(reason)
                 if len(reasons) == 3:

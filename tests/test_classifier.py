@@ -44,6 +44,20 @@ def test_mentions_and_quotes_are_separated_from_the_body() -> None:
     assert (parts.body, parts.mentions, parts.quote) == ("我家也是", ("网格员小王",), "3栋电梯坏了")
 
 
+def test_words_are_jiebas_full_mode_words() -> None:
+    """Our walk over jieba's prefix dictionary finds exactly the words of jieba's own DAG."""
+    from classifiers.features import Featurizer
+
+    featurizer = Featurizer()
+    lines = (ROOT / "classifiers" / "data" / "extra.jsonl").read_text(encoding="utf-8")
+    texts = [normalise(json.loads(line)["text"]).body for line in lines.splitlines()[:300]]
+    texts += ["", "电", "3栋电梯", "电梯电梯电梯", "abc 123"]
+    for text in texts:
+        dag = featurizer.segmenter.get_DAG(text)
+        expected = [text[k : j + 1] for k, ends in dag.items() for j in ends if j > k]
+        assert featurizer.words(text) == expected, text
+
+
 def test_chinese_numbers() -> None:
     assert [chinese_number(x) for x in ("三", "十二", "二十一", "十", "两", "12", "abc")] == [
         3,
