@@ -27,20 +27,35 @@ def _load_patterns(path: Path) -> tuple[tuple[str, re.Pattern[str]], ...]:
 # Danger right now: someone must move within the hour (LABELING.md, "urgent").
 _URGENT_PATTERNS = _load_patterns(DATA / "dangers.txt")
 
-# Context that turns a danger word into something that is not happening now.
+# Context that turns a danger word into something that is not happening now: a notice, a
+# drill, the past, a habit, a what-if ...
 _NOT_NOW = re.compile(
     r"通知|提醒|温馨提示|演习|演练|培训|讲座|宣传|知识|安全检查|年检|检查|排查|"
     r"怎么交|缴费|交费|充值|开户|过户|报装|费用|"
-    r"昨天|前天|上周|上个月|去年|以前|之前|上次|已经修好|修好了|已修复|恢复了|解决了|处理好了|"
+    r"昨天|前天|上周|上个月|去年|以前|之前|上次|"
     r"如果|万一|防止|预防|注意|小心|谨防|会不会|是不是要|"
-    r"上月|新闻|虚惊|扑灭|不是着火|接走了|提示|引以为戒|请勿|事故原因|回顾|水退了|"
+    r"上月|新闻|提示|引以为戒|请勿|事故原因|回顾|"
     r"天天|每天|每次|经常|老是|总是|每年"
+)
+# ... unless the message says it is happening now after all ("年检是下周，可是现在电梯里关了个人").
+_NOW = re.compile(r"(?:但|可|可是|但是)现在|正在|还在|此刻|这会儿|快来|快叫|快打|赶紧|马上|救命")
+# And the danger is over, whatever else the message says.
+_OVER = re.compile(
+    r"已经修好|修好了|已修复|恢复了|解决了|处理好了|虚惊|扑灭|灭了|不是着火|接走了|水退了|"
+    r"找到了|没事了|送医院了|送走了|都退了|已经退了"
 )
 
 _THANKS = re.compile(
     r"^(谢谢|感谢|多谢|辛苦了?|收到|好的|好嘞|好滴|ok|OK|嗯+|哈+|👍|\+1|点赞|赞|早上好|晚上好|晚安|大家好|早|早安)"
 )
-_NOTICE = re.compile(r"^【[^】]{1,10}】|^(通知|公告|温馨提示|提醒)[:：]")
+_NOTICE = re.compile(
+    r"^【[^】]{1,10}】|^(通知|公告|温馨提示|提醒)[:：]|"
+    r"欢迎[^，,。!?]{0,6}(来|参加|参与|报名|借阅|咨询|光临|加入)"
+)
+# Residents arranging to do something together: "有没有人一起去", "三缺一".
+_INVITE = re.compile(
+    r"一起去|一起来|一起[^，,。!?]{0,2}(吗|不|没|呀|啊)|约起|组队|搭子|三缺一|有没有人一起"
+)
 _GREETING = re.compile(
     r"早上好|早安|午安|晚上好|晚安|大家好|新年好|过年好|拜年|快乐|安康|吉祥|如意|平安夜|"
     r"元旦|春节|元宵|端午|中秋|国庆|重阳|除夕|冬至|过早|吃了吗|吃饭了吗"
@@ -59,8 +74,9 @@ _ADVICE = re.compile(
     r"^(?:没有没有|不是不是|不用|没事没事)"
 )
 _ADVERT = re.compile(
-    r"专业|低价|优惠|特价|加微信|加v|加V|vx|VX|接单|上门服务|免费领|代办|招聘|兼职|团购|接龙|"
-    r"回收|收购|出售|转让|出租|求租|代购|扫码|进群|秒杀|砍一刀|助力|福利|现金结算|包邮"
+    r"专业|低价|优惠|特价|加微信|加v|加V|vx|VX|接单|免费领|代办|招聘|兼职|团购|接龙|"
+    r"回收|收购|出售|转让|出租|求租|代购|扫码|进群|秒杀|砍一刀|助力|福利|现金结算|包邮|高价|"
+    r"上门回收|上门维修|上门安装|上门清洗|上门服务|包过|电话[:：]?\d|微信[:：]?\w"
 )
 _FORWARD = re.compile(r"转发|震惊|速看|紧急扩散|扩散|朋友圈|点击|链接|http|www\.")
 _QUESTION = re.compile(
@@ -101,6 +117,15 @@ def urgent_cues(body: str) -> tuple[str, ...]:
     return tuple(name for name, pattern in _URGENT_PATTERNS if pattern.search(body))
 
 
+def _not_now(body: str) -> bool:
+    """Whether the danger the text names is not happening now: it is over (and nothing after
+    that says "but now …"), or the text is a notice, the past or a what-if with no "now"."""
+    ends = [m.end() for m in _OVER.finditer(body)]
+    if ends:
+        return not _NOW.search(body, ends[-1])
+    return bool(_NOT_NOW.search(body)) and not _NOW.search(body)
+
+
 def cues(body: str) -> Cues:
     """Rule features for the model, and the urgency evidence with what blocks it."""
     found: list[str] = []
@@ -111,6 +136,7 @@ def cues(body: str) -> Cues:
         ("resolved", _RESOLVED),
         ("advice", _ADVICE),
         ("notice", _NOTICE),
+        ("invite", _INVITE),
         ("advert", _ADVERT),
         ("forward", _FORWARD),
         ("question", _QUESTION),
@@ -122,7 +148,7 @@ def cues(body: str) -> Cues:
         if pattern.search(body):
             found.append(f"cue:{name}")
     urgent = urgent_cues(body)
-    not_now = bool(urgent) and bool(_NOT_NOW.search(body))
+    not_now = bool(urgent) and _not_now(body)
     found += [f"danger:{name}" for name in urgent]
     if not_now:
         found.append("danger:not-now")

@@ -30,6 +30,7 @@ _CUE_WORDS = {
     "cue:resolved": "已经解决",
     "cue:advice": "在回答别人",
     "cue:notice": "通知",
+    "cue:invite": "约人同行",
     "cue:advert": "广告",
     "cue:forward": "转发内容",
     "ctx:emoji-only": "只有表情",

@@ -10,7 +10,7 @@ import pytest
 from bot.domain import CATEGORIES, Triage
 from classifiers import TrainedClassifier
 from classifiers.normalize import chinese_number, normalise
-from classifiers.rules import urgent_cues
+from classifiers.rules import cues, urgent_cues
 from tests.conftest import ROOT
 from tests.utils.cli import run
 
@@ -118,6 +118,34 @@ def test_urgency(classifier: TrainedClassifier, text: str, urgent: bool) -> None
     assert verdict.urgent is urgent
     if urgent:
         assert verdict.triage.is_appeal and verdict.reasons[0].startswith("紧急")
+
+
+@pytest.mark.parametrize(
+    ("text", "danger_now"),
+    [
+        ("昨天3栋着火了", False),  # the past
+        ("电梯年检是下周，可是现在1单元电梯里关了个人！", True),  # "now" beats the notice
+        ("着火了，已经扑灭了", False),  # over
+        ("积水退了，但车库的水还在往上涨", True),  # over, but now something else
+        ("燃气公司看过了，没有漏气", False),  # denied
+        ("超市还在打折卖过期牛奶", False),  # 打折 is not a fight
+    ],
+)
+def test_danger_in_time(text: str, danger_now: bool) -> None:
+    found = cues(normalise(text).body)
+    assert bool(found.urgent and not found.not_now) is danger_now
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("有没有人晚上一起去河边走走", "cue:invite"),
+        ("社区图书室新到了一批书，欢迎来借阅", "cue:notice"),
+        ("高价回收旧空调冰箱，上门回收现金结算", "cue:advert"),
+    ],
+)
+def test_chatter_cues(text: str, cue: str) -> None:
+    assert cue in cues(normalise(text).body).features
 
 
 def test_empty_and_emoji_only_messages_are_chatter(classifier: TrainedClassifier) -> None:
