@@ -17,7 +17,7 @@ from bot.pipeline import Pipeline, skip_non_text
 from bot.ports import ChatAdapter, Classifier
 from bot.residents import rating_reply
 from classifiers import MODEL_DIR, Example, TrainedClassifier
-from classifiers.duplicates import DuplicateIndex
+from classifiers.duplicates import PAIR_MODEL, DuplicateIndex, PairModel
 from storage import SqlStore, make_engine, migrate
 
 
@@ -39,6 +39,14 @@ def build_classifier(config: Config) -> Classifier:
             f"no trained model in {folder}; run `gridbot train --out {folder}` "
             "or remove classifier.model from the config to use the shipped one"
         ) from None
+
+
+def pair_model(config: Config) -> PairModel:
+    """The duplicate model next to the configured classifier model, else the shipped one."""
+    folder = config.classifier.model
+    if folder is not None and (folder / PAIR_MODEL.name).exists():
+        return PairModel.load(folder / PAIR_MODEL.name)
+    return PairModel.load()
 
 
 def corrections(config: Config, database_url: str | None = None) -> list[Example]:
@@ -76,6 +84,7 @@ def build_bot(
         DuplicateIndex(
             threshold=config.duplicates.threshold,
             window=timedelta(days=config.duplicates.window_days),
+            model=pair_model(config),
         ),
         classifier,
         follow_window=timedelta(minutes=config.duplicates.follow_minutes),

@@ -117,15 +117,17 @@ def _eval(args: argparse.Namespace, config: Config) -> int:
 
 def _train(args: argparse.Namespace, config: Config) -> int:
     from bot.bootstrap import corrections
-    from classifiers import MODEL_DIR, load_examples, train, training_files
+    from classifiers import MODEL_DIR, load_examples, train, train_duplicates, training_files
 
     examples = load_examples(training_files())
     learned = corrections(config, args.db)
     folder = Path(args.out) if args.out else MODEL_DIR
-    train([*examples, *learned], folder)
+    classifier = train([*examples, *learned], folder)
+    pairs = train_duplicates(classifier, folder)
     print(
         f"trained on {len(examples)} packaged messages and {len(learned)} gridworker "
-        f"corrections; model written to {folder}"
+        f"corrections, and the duplicate model on {pairs} labelled pairs; "
+        f"models written to {folder}"
     )
     return 0
 

@@ -85,7 +85,7 @@ class DuplicatesConfig(_Strict):
     """When a new report joins an open ticket instead of opening one (附议)."""
 
     threshold: float = Field(
-        20.0, ge=0, le=100, description="how alike the words must be, 0–100 (rapidfuzz)"
+        80.0, ge=0, le=100, description="how sure the duplicate model must be, in percent"
     )
     window_days: int = Field(7, ge=1, description="only tickets opened this recently")
     follow_minutes: int = Field(

@@ -1,8 +1,9 @@
 """One problem, one ticket: repeated reports join the open ticket they repeat (附议).
 
-A full report that repeats an open ticket of the grid (same category, same place, alike in
-words) still gets a ticket of its own, merged into the first at once: the merge is audited
-like a gridworker's `/merge` and `/split` undoes it. A short follow-up ("+1", "我家也是",
+A full report that repeats an open ticket of the grid (the same place, and the same problem
+by the duplicate model, which also weighs whether the categories agree) still gets a ticket of
+its own, merged into the first at once: the merge is audited like a gridworker's `/merge` and
+`/split` undoes it. A short follow-up ("+1", "我家也是",
 "同问", "楼上说的对") joins the ticket of the message it replies to, quotes, or closely
 follows; with no such context it is chatter.
 """
@@ -88,8 +89,8 @@ class Duplicates:
             ctx.grid.id, verdict.category, text, ctx.message.time
         ):
             ticket = ctx.tx.ticket_by_id(ticket_id)
-            if ticket is None or not _joinable(ticket, ctx) or ticket.category != verdict.category:
-                self._finder.remove(ticket_id)  # closed, merged or reclassified since
+            if ticket is None or not _joinable(ticket, ctx):
+                self._finder.remove(ticket_id)  # closed or merged since
                 continue
             _LOGGER.info("%s repeats %s (score %.0f)", ctx.message.message_id, ticket.label, score)
             return ticket

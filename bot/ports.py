@@ -168,7 +168,7 @@ class StoreTransaction(Protocol):
 
 
 class DuplicateFinder(Protocol):
-    """Finds the open ticket a new appeal repeats (same problem, same place, same category)."""
+    """Finds the open ticket a new appeal repeats (the same problem at the same place)."""
 
     def add(
         self, ticket_id: int, grid_id: str, category: str, text: str, created_at: datetime

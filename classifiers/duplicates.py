@@ -1,28 +1,35 @@
 """Repeated reports of one problem: is a new appeal the same as an open ticket of its grid?
 
 The text is normalised as the classifier does it (simplified characters, one form for building
-and unit numbers, no emoji, no @mentions). A candidate must be of the same category and the
-same place: the same building (and unit, where both say one), the same gate or road. Among those
-the texts are compared with rapidfuzz, without the place words, which every report of a place
-shares anyway.
+and unit numbers, no emoji, no @mentions). A candidate must be of the same place: the same
+building (and unit and flat, where both name one), the same gates and roads. Among those, a
+small logistic model trained on labelled pairs (`classifiers/data/pairs/`) scores how likely
+the two are one problem, from rapidfuzz similarities of the words, of the words with each
+concept (`classifiers/data/concepts.txt`: 电梯/升降机/电题, 老鼠/耗子 …) written one way, the
+things and faults both name, how the places agree, and whether the classifier gave both the
+same category.
 
-Cost stays flat as a grid grows: tickets are kept in memory by (grid, category, place), and
-where one such block is large, only the tickets that share the new text's rarest character
-bigrams are compared.
+Cost stays flat as a grid grows: tickets are kept in memory by (grid, place), and where one
+such block is large, only the tickets that share the new text's rarest character bigrams are
+compared.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from classifiers.normalize import normalise
+from classifiers.normalize import normalise, simplify
 
 _BUILDING = re.compile(r"(\d{1,3})栋")
 _UNIT = re.compile(r"(\d{1,2})单元")
@@ -42,68 +49,9 @@ _NOISE = re.compile(r"[\W\d_]+")
 _FILLER = re.compile(
     r"(?:请问|麻烦|赶紧|尽快|快点|一下|大家|我们|我家|你们|网格员|物业|社区|了|的|啊|呀|吧|呢|又|都|还|也|就|很|太|真)"
 )
-# What a report is about, as residents name it (with common voice-input slips): two reports
-# of one problem name the same things. Kept short and general; a word may name one thing only.
-_OBJECTS = {
-    "电梯": "电梯|升降机|电题|轿厢",
-    "路灯": "路灯|路登|灯杆|盏灯|排灯",
-    "楼道灯": "楼道灯|楼到灯|感应灯|声控灯|楼道.{0,6}灯",
-    "红绿灯": "红绿灯|信号灯",
-    "井盖": "井盖|篦子|窨井|污水井|雨水井|下水井",
-    "漏水": "漏水|渗水|滴水|漏到|渗到|漏下|水管|爆管",
-    "停水": "停水|没水|没得水|水停",
-    "停电": "停电|没电|断电|跳闸",
-    "燃气": "燃气|煤气|天然气",
-    "垃圾": "垃圾",
-    "下水道": "下水道|化粪池|排水沟|污水|反水|地漏",
-    "消防": "消防栓|消防箱|灭火器|消防通道",
-    "门禁": "门禁|刷卡|刷脸|人脸识别|道闸|拦车杆|闸机|伸缩门",
-    "快递": "快递",
-    "外墙": "外墙|瓷砖|墙砖|墙皮",
-    "天台": "天台|楼顶|屋顶",
-    "电瓶车": "电瓶车|电动车|电平车|电驴|充电桩|飞线|电瓶",
-    "噪音": "吵|噪音|嘈|扰民|打桩|唱K|唱歌",
-    "油烟": "油烟|烧烤|烟囱|排烟",
-    "违建": "违建|搭建|加盖|扩建|铁皮棚|阳光房|搭了",
-    "占道": "占道|摆摊|摊贩|小摊|人行道.{0,4}摆|摆.{0,4}人行道",
-    "停车": "停车|乱停|车位",
-    "狗": "狗|犬",
-    "猫": "猫",
-    "树": "树",
-    "斑马线": "斑马线|人行横道",
-    "公交": "公交|站牌",
-    "监控": "监控|摄像头",
-    "积水": "积水|淹|水漫",
-    "路面": "路面|地砖|坑洼|大坑",
-    "扶手": "扶手",
-    "门锁": "门锁|锁坏|锁烂",
-    "玻璃": "玻璃",
-    "空调": "空调",
-    "失窃": "偷|被盗|撬|被拿走",
-    "低保": "低保|补助|补贴|医保|社保|养老金|老年证|老年卡",
-    "健身器材": "健身器材|器材",
-    "装修": "装修|砸墙|电钻",
-    "工地": "工地|施工",
-}
-_OBJECT_PATTERNS = {name: re.compile(words) for name, words in _OBJECTS.items()}
-# What is wrong with it: two reports of one problem say the same kind of wrong.
-_FAULTS = {
-    "坏": "坏|不亮|不动|不转|停了|失灵|故障|不工作|用不了|打不开|刷不开|关不上|卡住|不来|"
-    "黑了|全黑|不制冷|不热|异响|响声",
-    "漏": "漏|渗|滴|冒水|反水|爆",
-    "吵": "吵|噪|嘈|扰民|声音大|睡不着|唱",
-    "脏": "臭|脏|垃圾|苍蝇|蚊子|发霉|味道|味儿|粪|尿",
-    "堵": "堵|满了|溢|挡|占",
-    "险": "掉|脱落|松|倒|塌|断|砸|裂|碎|危险|摔",
-    "丢": "偷|丢|不见|没了|冇咗|被拿|撬|砸车",
-    "停放": "乱停|停满|停在|乱放|堆",
-    "旧": "旧|过期|改了|该换|翻新|刷漆",
-    "问": "怎么|咋|哪里|在哪|什么时候|几时|能不能|可不可以|要不要|是否|请问|想问|吗|？|\\?",
-}
-_FAULT_PATTERNS = {name: re.compile(words) for name, words in _FAULTS.items()}
-NEARLY_SAME = 90.0
-NO_PLACE = 50.0
-BLOCK_LIMIT = 40  # above this many tickets of one (grid, category, place), narrow by bigrams
+CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
+PAIR_MODEL = Path(__file__).parent / "model" / "pairs.json"
+BLOCK_LIMIT = 40  # above this many tickets of one (grid, building), narrow by bigrams
 RAREST = 6
 
 
@@ -115,15 +63,55 @@ class Place:
     unit: str | None
     spots: frozenset[str]
 
-    def key(self) -> tuple[str | None, frozenset[str]]:
-        """The part that must be equal for two reports to be about one thing."""
-        return self.building, self.spots
+    @property
+    def named(self) -> bool:
+        """Whether the report names any place at all."""
+        return bool(self.building or self.spots)
 
     def agrees(self, other: Place) -> bool:
-        """Same building and spots; units equal where both name one."""
-        if self.key() != other.key():
+        """Nothing contradicts: buildings and units equal where both name one, and a gate or
+        road in common where both name some."""
+        if self.building and other.building and self.building != other.building:
             return False
-        return self.unit is None or other.unit is None or self.unit == other.unit
+        if self.unit and other.unit and self.unit != other.unit:
+            return False
+        return not (self.spots and other.spots and not self.spots & other.spots)
+
+
+@dataclass(frozen=True, slots=True)
+class Concepts:
+    """The concept lexicon: each variant word with its concept, by kind, and one private-use
+    character per concept, so that a concept is a single character to rapidfuzz."""
+
+    pattern: re.Pattern[str]
+    meaning: dict[str, tuple[str, str]]  # variant -> (kind, concept)
+    symbol: dict[str, str]  # concept -> its character
+
+    def find(self, text: str) -> list[tuple[str, str]]:
+        """The (kind, concept) of every variant in the text, longest match first."""
+        return [self.meaning[m] for m in self.pattern.findall(text)]
+
+    def canonical(self, text: str) -> str:
+        """The text with every variant replaced by its concept's character."""
+        return self.pattern.sub(lambda m: self.symbol[self.meaning[m[0]][1]], text)
+
+
+@lru_cache(maxsize=1)
+def concepts(path: Path = CONCEPTS) -> Concepts:
+    """Read `concepts.txt` (`kind name: variant|variant`), once per process."""
+    meaning: dict[str, tuple[str, str]] = {}
+    symbol: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        head, _, variants = line.partition(":")
+        kind, _, name = head.strip().partition(" ")
+        symbol.setdefault(name, chr(0xE000 + len(symbol)))
+        for variant in variants.split("|"):
+            if word := simplify(variant.strip()):
+                meaning.setdefault(word, (kind, name))
+    words = sorted(meaning, key=len, reverse=True)
+    return Concepts(re.compile("|".join(map(re.escape, words))), meaning, symbol)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,28 +120,19 @@ class Report:
 
     place: Place
     words: str  # the text without place words, filler and punctuation
-    objects: frozenset[str] = frozenset()  # what it is about (电梯, 路灯, 漏水 …)
-    faults: frozenset[str] = frozenset()  # what is wrong (坏, 漏, 吵 …)
+    objects: frozenset[str] = frozenset()  # what it is about (电梯, 路灯, 下水道 …)
+    faults: frozenset[str] = frozenset()  # what is wrong (坏, 漏水, 吵 …)
     areas: frozenset[str] = frozenset()  # parts of the compound named (车库, 天台 …)
     rooms: frozenset[str] = frozenset()  # flat numbers named (402, 1202)
+    canonical: str = ""  # the words with each concept written as one character
 
     def same_place(self, other: Report) -> bool:
-        """Same place, and not two different flats."""
+        """Same place, and not two different flats or parts of the compound."""
         if not self.place.agrees(other.place):
             return False
         if self.areas and other.areas and not self.areas & other.areas:
             return False
         return not (self.rooms and other.rooms and not self.rooms & other.rooms)
-
-    def same_things(self, other: Report) -> bool:
-        """Mostly the same things named (电梯, 漏水 …), and something named at all; and, where
-        both say what is wrong, something of the same kind wrong."""
-        if not self.objects or not other.objects:
-            return False
-        shared = len(self.objects & other.objects)
-        if shared * 2 < len(self.objects | other.objects):
-            return False
-        return not (self.faults and other.faults and not self.faults & other.faults)
 
     @property
     def bigrams(self) -> set[str]:
@@ -179,30 +158,112 @@ def report(text: str) -> Report:
     for spot in spots:
         stripped = stripped.replace(spot, "")
     words = _NOISE.sub("", _FILLER.sub("", stripped))
-    objects = frozenset(name for name, pattern in _OBJECT_PATTERNS.items() if pattern.search(body))
-    faults = frozenset(name for name, pattern in _FAULT_PATTERNS.items() if pattern.search(body))
+    lexicon = concepts()
+    found = lexicon.find(body)
+    objects = frozenset(name for kind, name in found if kind == "object")
+    faults = frozenset(name for kind, name in found if kind == "fault")
     areas = frozenset(_AREA.findall(body))
-    return Report(place, words, objects, faults, areas, rooms)
+    return Report(place, words, objects, faults, areas, rooms, lexicon.canonical(words))
 
 
-def similarity(a: Report, b: Report) -> float:
-    """0–100: how alike two reports' words are, character by character (rapidfuzz's
-    normalised Indel similarity over the words left when places and filler are gone)."""
-    if not a.words or not b.words:
-        return 0.0
-    return float(fuzz.ratio(a.words, b.words))
+def _jaccard(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def _grams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+PAIR_FEATURES = (
+    "words_ratio",
+    "words_partial",
+    "words_bigrams",
+    "words_chars",
+    "concept_ratio",
+    "concept_bigrams",
+    "concept_chars",
+    "objects_jaccard",
+    "objects_shared",
+    "objects_differ",
+    "faults_jaccard",
+    "faults_shared",
+    "faults_differ",
+    "same_building",
+    "one_building",
+    "no_place",
+    "same_unit",
+    "same_spot",
+    "same_area",
+    "same_room",
+    "same_category",
+)
+
+
+def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
+    """What the pair model reads about two reports of one place, in `PAIR_FEATURES` order."""
+    both = bool(a.words and b.words)
+    shared_objects, shared_faults = a.objects & b.objects, a.faults & b.faults
+    pa, pb = a.place, b.place
+    return [
+        fuzz.ratio(a.words, b.words) / 100,
+        fuzz.partial_ratio(a.words, b.words) / 100 if both else 0.0,
+        _jaccard(a.bigrams, b.bigrams),
+        _jaccard(set(a.words), set(b.words)),
+        fuzz.ratio(a.canonical, b.canonical) / 100,
+        _jaccard(_grams(a.canonical), _grams(b.canonical)),
+        _jaccard(set(a.canonical), set(b.canonical)),
+        _jaccard(a.objects, b.objects),
+        float(bool(shared_objects)),
+        float(bool(a.objects and b.objects and not shared_objects)),
+        _jaccard(a.faults, b.faults),
+        float(bool(shared_faults)),
+        float(bool(a.faults and b.faults and not shared_faults)),
+        float(bool(pa.building and pa.building == pb.building)),
+        float((pa.building is None) != (pb.building is None)),
+        float(not pa.named and not pb.named),
+        float(bool(pa.unit and pa.unit == pb.unit)),
+        float(bool(pa.spots & pb.spots)),
+        float(bool(a.areas & b.areas)),
+        float(bool(a.rooms & b.rooms)),
+        float(same_category),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class PairModel:
+    """Logistic weights over `PAIR_FEATURES`: the probability that two reports are one problem."""
+
+    weights: tuple[float, ...]
+    bias: float
+
+    def probability(self, features: Sequence[float]) -> float:
+        score = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-score))
+
+    def save(self, path: Path) -> None:
+        data = {"features": PAIR_FEATURES, "weights": self.weights, "bias": self.bias}
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = PAIR_MODEL) -> PairModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != PAIR_FEATURES:
+            raise ValueError(f"{path} was trained on other features; run `gridbot train`")
+        return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]))
 
 
 @dataclass
 class _Entry:
     ticket_id: int
+    category: str
     created_at: datetime
     report: Report
 
 
 @dataclass
 class _Block:
-    """The open tickets of one (grid, category, building/spots), with a bigram index."""
+    """The open tickets of one (grid, building), with a bigram index."""
 
     entries: dict[int, _Entry] = field(default_factory=dict)
     postings: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -228,14 +289,26 @@ class _Block:
         return [self.entries[i] for i, _ in shared.most_common(BLOCK_LIMIT)]
 
 
-class DuplicateIndex:
-    """The open tickets of every grid, ready to be matched against a new appeal."""
+_BlockKey = tuple[str, str | None]  # (grid, building or None)
 
-    def __init__(self, threshold: float = 20.0, window: timedelta = timedelta(days=7)) -> None:
+
+class DuplicateIndex:
+    """The open tickets of every grid, ready to be matched against a new appeal.
+
+    `threshold` is the pair model's probability, in percent, above which a report joins.
+    """
+
+    def __init__(
+        self,
+        threshold: float = 80.0,
+        window: timedelta = timedelta(days=7),
+        model: PairModel | None = None,
+    ) -> None:
         self.threshold = threshold
         self.window = window
-        self._blocks: dict[tuple[str, str, tuple[str | None, frozenset[str]]], _Block] = {}
-        self._where: dict[int, tuple[str, str, tuple[str | None, frozenset[str]]]] = {}
+        self._model = model or PairModel.load()
+        self._blocks: dict[_BlockKey, _Block] = {}
+        self._where: dict[int, _BlockKey] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -246,14 +319,15 @@ class DuplicateIndex:
     ) -> None:
         """Index an open ticket (again: its old entry is replaced)."""
         parsed = report(text)
-        block_key = (grid_id, category, parsed.place.key())
+        block_key = (grid_id, parsed.place.building)
+        entry = _Entry(ticket_id, category, created_at, parsed)
         with self._lock:
             self._drop(ticket_id)
-            self._blocks.setdefault(block_key, _Block()).add(_Entry(ticket_id, created_at, parsed))
+            self._blocks.setdefault(block_key, _Block()).add(entry)
             self._where[ticket_id] = block_key
 
     def remove(self, ticket_id: int) -> None:
-        """Forget a ticket (closed, merged, reclassified)."""
+        """Forget a ticket (closed, merged, a private matter now)."""
         with self._lock:
             self._drop(ticket_id)
 
@@ -269,24 +343,26 @@ class DuplicateIndex:
     def match(
         self, grid_id: str, category: str, text: str, now: datetime
     ) -> list[tuple[int, float]]:
-        """The indexed tickets this text repeats, best first, as (ticket id, score)."""
+        """The indexed tickets this text repeats, best first, as (ticket id, probability in
+        percent)."""
         query = report(text)
-        block = self._blocks.get((grid_id, category, query.place.key()))
-        if block is None:
-            return []
+        # A report naming a building is compared with that building's tickets and with those
+        # that name none; a report naming none, with those that name none.
+        buildings = {None, query.place.building}
         since = now - self.window
         with self._lock:
-            candidates = list(block.candidates(query))
+            candidates = [
+                entry
+                for building in buildings
+                if (block := self._blocks.get((grid_id, building))) is not None
+                for entry in block.candidates(query)
+            ]
         found = []
         for entry in candidates:
             if entry.created_at < since or not entry.report.same_place(query):
                 continue
-            score = similarity(query, entry.report)
-            # Nearly the same words need nothing more; otherwise the things named must agree,
-            # and with no place named at all the words must be more alike still.
-            needed = self.threshold if query.place.key() != (None, frozenset()) else NO_PLACE
-            if score >= NEARLY_SAME or (
-                score >= max(needed, self.threshold) and entry.report.same_things(query)
-            ):
+            features = pair_features(entry.report, query, entry.category == category)
+            score = 100 * self._model.probability(features)
+            if score >= self.threshold:
                 found.append((entry.ticket_id, score))
         return sorted(found, key=lambda pair: -pair[1])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.bootstrap import corrections
+from bot.bootstrap import build_classifier, corrections, pair_model
 from bot.config import Config, parse_config
 from bot.domain import TicketState, Triage
+from classifiers.duplicates import PairModel
 from tests.utils.builders import config_data
+from tests.utils.cli import run
 from tests.utils.fakechat import FakeChat
 
 LIFT = "3栋2单元的电梯又坏了，老人上不去楼"
@@ -97,3 +101,18 @@ def test_residents_cannot_correct(unsure: FakeChat) -> None:
     [reply] = unsure.say("/reclassify 1 none", sender="r2")
     assert "只有网格员" in reply
     assert unsure.tickets()[0].state is TicketState.PENDING
+
+
+def test_train_learns_the_corrections_and_writes_both_models(
+    unsure: FakeChat, sqlite_url: str, tmp_path: Path
+) -> None:
+    unsure.say(LIFT)
+    unsure.say("/reclassify 1 major 市政设施", sender="w1")
+    folder = tmp_path / "model"
+    result = run("train", "--db", sqlite_url, "--out", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert "1 gridworker corrections" in result.stdout and "labelled pairs" in result.stdout
+    assert {p.name for p in folder.iterdir()} == {"model.json", "model.npz", "pairs.json"}
+    retrained = parse_config(config_data(classifier={"model": str(folder)}))
+    assert build_classifier(retrained).classify(LIFT).triage.is_appeal
+    assert pair_model(retrained) == PairModel.load(folder / "pairs.json")

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot.domain import TicketState
-from classifiers.duplicates import DuplicateIndex, report
+from classifiers.duplicates import DuplicateIndex, PairModel, concepts, report
+from tests.conftest import ROOT
 from tests.test_casework import MONDAY, Chat, casework_config
 
-PAIRS = Path(__file__).parent / "data" / "duplicate_pairs.jsonl"
+PAIRS = ROOT / "classifiers" / "data" / "pairs" / "first.jsonl"
 LIFT = "3栋2单元的电梯又坏了，老人上不去楼"
 LIFT_AGAIN = "三号楼二单元电梯又坏了！我家老人上不去楼😭"
 
@@ -137,7 +138,7 @@ def test_place_forms_are_one_place() -> None:
 
 
 # --- the labelled pairs -----------------------------------------------------------------------
-# Precision and recall on tests/data/duplicate_pairs.jsonl are measured by
+# Precision and recall on labelled pairs are measured by
 # bench/duplicate_quality.py (and reported in the README); here, what must always hold.
 
 
@@ -189,3 +190,31 @@ def test_a_ticket_split_off_is_found_by_later_repeats(chat: Chat) -> None:
     chat.say("/done 1 修好了", sender="w1")  # #1 is closed; #2 is the open one now
     [reply] = chat.say("3栋2单元电梯又坏了，老人上不去楼啊", sender="r3")
     assert "已并入 #2" in reply
+
+
+def test_concepts_write_each_thing_one_way() -> None:
+    lexicon = concepts()
+    assert lexicon.canonical("楼道里好多耗子") == lexicon.canonical("楼道里好多老鼠")
+    assert report("三号楼升降机烂了").objects == report("3栋电梯坏了").objects
+
+
+def test_the_pair_model_refuses_a_file_of_other_features(tmp_path: Path) -> None:
+    model = PairModel.load()
+    model.save(tmp_path / "pairs.json")
+    assert PairModel.load(tmp_path / "pairs.json") == model
+    data = json.loads((tmp_path / "pairs.json").read_text(encoding="utf-8"))
+    data["features"] = data["features"][:-1]
+    (tmp_path / "pairs.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="gridbot train"):
+        PairModel.load(tmp_path / "pairs.json")
+
+
+def test_a_report_naming_its_building_finds_a_ticket_that_named_none() -> None:
+    index = DuplicateIndex()
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    index.add(1, "g", "物业设施", "单元门的门禁坏了，刷卡开不了", now)
+    assert index.match("g", "物业设施", "7栋单元门门禁坏了 刷卡开不了门", now)
+    index.add(2, "g", "物业设施", "5栋单元门的门禁坏了，刷卡开不了", now)
+    assert [t for t, _ in index.match("g", "物业设施", "7栋单元门门禁坏了 刷卡开不了门", now)] == [
+        1
+    ]
