@@ -28,8 +28,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
 
-from classifiers.normalize import normalise, simplify
+from classifiers.normalize import chinese_number, normalise, simplify
 
 _BUILDING = re.compile(r"(\d{1,3})栋")
 _UNIT = re.compile(r"(\d{1,2})单元")
@@ -44,6 +45,15 @@ _AREA = re.compile(
 _ROAD = re.compile(
     r"[^\W\d_的了在是这那个有我你他她和跟与就都也门口]{2,3}(?:路|街|巷|大道)(?![灯面口边上段旁牌况线])"
 )
+# A road named at its crossing ("建设路口"), not a crossing that is no road's name.
+_CROSSING = re.compile(r"([^\W\d_的了在是这那个有我你他她和跟与就都也门口路]{2,3}路)口")
+_NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路", "马路", "个路"})
+# A village's groups (三组, 5组) are its buildings.
+_GROUP = re.compile(r"(?<![\d一二三四五六七八九十两零〇])([\d一二三四五六七八九十两零〇]{1,3})组")
+# Numbered things that are not buildings: 56号车位, 8号摊位.
+_NUMBERED = re.compile(r"(?<!\d)(\d{1,4})号(?![楼栋线])")
+# Ends and sides: 东段 and 西段 of one road are different places.
+_SIDE = re.compile(r"[东南西北](?:段|头|边|侧|片)|村[东南西北]")
 _NOISE = re.compile(r"[\W\d_]+")
 # Words every report carries whatever its problem: leaving them out sharpens the comparison.
 _FILLER = re.compile(
@@ -75,7 +85,12 @@ class Place:
             return False
         if self.unit and other.unit and self.unit != other.unit:
             return False
-        return not (self.spots and other.spots and not self.spots & other.spots)
+        # Gates and roads: where both name some, one's must be among the other's.
+        return not (
+            self.spots
+            and other.spots
+            and not (self.spots <= other.spots or other.spots <= self.spots)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +158,12 @@ class Report:
 def report(text: str) -> Report:
     """Normalise a message and take its place apart from its words."""
     body = normalise(text).body
-    buildings = _BUILDING.findall(body)
+    buildings = _BUILDING.findall(body) or [
+        f"{chinese_number(group) or group}组" for group in _GROUP.findall(body)
+    ]
     units = _UNIT.findall(body)
-    spots = frozenset(_GATE.findall(body) + _ROAD.findall(body))
+    crossings = [road for road in _CROSSING.findall(body) if road not in _NOT_ROADS]
+    spots = frozenset(_GATE.findall(body) + _ROAD.findall(body) + crossings)
     place = Place(
         building=buildings[0]
         if len(set(buildings)) == 1
@@ -153,7 +171,7 @@ def report(text: str) -> Report:
         unit=units[0] if len(set(units)) == 1 else None,
         spots=spots,
     )
-    rooms = frozenset(_ROOMS.findall(body))
+    rooms = frozenset(_ROOMS.findall(body) + [f"{n}号" for n in _NUMBERED.findall(body)])
     stripped = _ROOM.sub("", _UNIT.sub("", _BUILDING.sub("", body)))
     for spot in spots:
         stripped = stripped.replace(spot, "")
@@ -162,8 +180,13 @@ def report(text: str) -> Report:
     found = lexicon.find(body)
     objects = frozenset(name for kind, name in found if kind == "object")
     faults = frozenset(name for kind, name in found if kind == "fault")
-    areas = frozenset(_AREA.findall(body))
+    areas = frozenset(_AREA.findall(body) + _SIDE.findall(body))
     return Report(place, words, objects, faults, areas, rooms, lexicon.canonical(words))
+
+
+def _concept_symbols(text: str) -> set[str]:
+    """The concepts in a canonical text (their private-use characters)."""
+    return {char for char in text if "\ue000" <= char <= "\uf8ff"}
 
 
 def _jaccard(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
@@ -197,6 +220,11 @@ PAIR_FEATURES = (
     "same_area",
     "same_room",
     "same_category",
+    "words_left",
+    "words_added_only",
+    "concepts_swapped",
+    "concept_left",
+    "concept_added_nearly_only",
 )
 
 
@@ -205,6 +233,8 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
     both = bool(a.words and b.words)
     shared_objects, shared_faults = a.objects & b.objects, a.faults & b.faults
     pa, pb = a.place, b.place
+    concepts_a, concepts_b = _concept_symbols(a.canonical), _concept_symbols(b.canonical)
+    only_a, only_b = concepts_a - concepts_b, concepts_b - concepts_a
     return [
         fuzz.ratio(a.words, b.words) / 100,
         fuzz.partial_ratio(a.words, b.words) / 100 if both else 0.0,
@@ -227,7 +257,19 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         float(bool(a.areas & b.areas)),
         float(bool(a.rooms & b.rooms)),
         float(same_category),
+        *_leftovers(a.words, b.words),
+        float(bool(only_a) and bool(only_b)),
+        *_leftovers(a.canonical, b.canonical, nearly=1),
     ]
+
+
+def _leftovers(a: str, b: str, nearly: int = 0) -> tuple[float, float]:
+    """What is left of the shorter text once the longest common subsequence is taken away, as a
+    share of it, and whether (nearly) nothing is: one text adding words to the other is a
+    repeat, both putting other words in one place is another matter (体检 / 理发)."""
+    common = LCSseq.similarity(a, b)
+    left = min(len(a), len(b)) - common
+    return left / max(1, min(len(a), len(b))), float(left <= nearly)
 
 
 @dataclass(frozen=True, slots=True)

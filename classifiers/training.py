@@ -164,7 +164,7 @@ def fit(
 
 
 PAIRS_DIR = DATA / "pairs"
-PAIR_STRENGTH = 10.0  # inverse regularisation of the pair model, chosen by 5-fold CV
+PAIR_STRENGTH = 100.0  # inverse regularisation of the pair model, chosen by 5-fold CV
 
 
 def load_pairs(paths: Iterable[Path] | None = None) -> list[dict[str, object]]:

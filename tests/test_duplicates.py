@@ -59,7 +59,7 @@ def test_a_third_report_raises_the_priority(chat: Chat) -> None:
 def test_an_urgent_repeat_makes_the_ticket_urgent_and_alerts(chat: Chat) -> None:
     chat.say(LIFT, sender="r1")
     assert not chat.ticket(1).urgent
-    joined, alert = chat.say("3栋2单元的电梯又坏了，老人困在里面了", sender="r2")
+    joined, alert = chat.say("三栋二单元的电梯又坏了！老人上不去楼，还有人困在里面", sender="r2")
     assert "已并入 #1（共2位居民反映），进展会一起告诉您。" in joined
     assert "【紧急】工单 #1" in alert and "@周网格长" in alert
     assert chat.ticket(1).urgent
