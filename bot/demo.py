@@ -51,6 +51,8 @@ MORNING: tuple[Line, ...] = (
     Line(47, WORKER, "/done 99 已处理"),
     Line(48, "小陈", "/status 2"),
     Line(50, "小陈", "/help"),
+    Line(52, "孙阿姨", "东门外面那个路灯还是不亮，晚上走路好黑"),
+    Line(53, "刘大爷", "+1"),
 )
 
 
