@@ -140,6 +140,9 @@ class Report:
     areas: frozenset[str] = frozenset()  # parts of the compound named (车库, 天台 …)
     rooms: frozenset[str] = frozenset()  # flat numbers named (402, 1202)
     canonical: str = ""  # the words with each concept written as one character
+    bigrams: frozenset[str] = frozenset()  # the character bigrams of the words
+    canonical_bigrams: frozenset[str] = frozenset()  # … and of the canonical words
+    concept_symbols: frozenset[str] = frozenset()  # the concepts' characters in it
 
     def same_place(self, other: Report) -> bool:
         """Same place, and not two different flats or parts of the compound."""
@@ -148,11 +151,6 @@ class Report:
         if self.areas and other.areas and not self.areas & other.areas:
             return False
         return not (self.rooms and other.rooms and not self.rooms & other.rooms)
-
-    @property
-    def bigrams(self) -> set[str]:
-        """The character bigrams of the words."""
-        return {self.words[i : i + 2] for i in range(len(self.words) - 1)}
 
 
 def report(text: str) -> Report:
@@ -181,12 +179,19 @@ def report(text: str) -> Report:
     objects = frozenset(name for kind, name in found if kind == "object")
     faults = frozenset(name for kind, name in found if kind == "fault")
     areas = frozenset(_AREA.findall(body) + _SIDE.findall(body))
-    return Report(place, words, objects, faults, areas, rooms, lexicon.canonical(words))
-
-
-def _concept_symbols(text: str) -> set[str]:
-    """The concepts in a canonical text (their private-use characters)."""
-    return {char for char in text if "\ue000" <= char <= "\uf8ff"}
+    canonical = lexicon.canonical(words)
+    return Report(
+        place,
+        words,
+        objects,
+        faults,
+        areas,
+        rooms,
+        canonical,
+        _grams(words),
+        _grams(canonical),
+        frozenset(char for char in canonical if "\ue000" <= char <= "\uf8ff"),
+    )
 
 
 def _jaccard(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
@@ -194,8 +199,9 @@ def _jaccard(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> floa
     return len(a & b) / union if union else 0.0
 
 
-def _grams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
+def _grams(text: str) -> frozenset[str]:
+    """The character bigrams of a text."""
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
 
 
 PAIR_FEATURES = (
@@ -233,15 +239,15 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
     both = bool(a.words and b.words)
     shared_objects, shared_faults = a.objects & b.objects, a.faults & b.faults
     pa, pb = a.place, b.place
-    concepts_a, concepts_b = _concept_symbols(a.canonical), _concept_symbols(b.canonical)
-    only_a, only_b = concepts_a - concepts_b, concepts_b - concepts_a
+    only_a = a.concept_symbols - b.concept_symbols
+    only_b = b.concept_symbols - a.concept_symbols
     return [
         fuzz.ratio(a.words, b.words) / 100,
         fuzz.partial_ratio(a.words, b.words) / 100 if both else 0.0,
         _jaccard(a.bigrams, b.bigrams),
         _jaccard(set(a.words), set(b.words)),
         fuzz.ratio(a.canonical, b.canonical) / 100,
-        _jaccard(_grams(a.canonical), _grams(b.canonical)),
+        _jaccard(a.canonical_bigrams, b.canonical_bigrams),
         _jaccard(set(a.canonical), set(b.canonical)),
         _jaccard(a.objects, b.objects),
         float(bool(shared_objects)),
