@@ -12,10 +12,11 @@ it.
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from bot.config import DuplicatesConfig
@@ -31,20 +32,7 @@ THRESHOLDS = range(50, 96, 5)
 Row = dict[str, object]
 
 
-class Categories:
-    """The classifier's category for each text, computed once."""
-
-    def __init__(self) -> None:
-        self._classifier = TrainedClassifier()
-        self._seen: dict[str, str] = {}
-
-    def __call__(self, text: str) -> str:
-        if text not in self._seen:
-            self._seen[text] = self._classifier.classify(text).category
-        return self._seen[text]
-
-
-def scores_of(rows: list[Row], model: PairModel, category: Categories) -> list[float]:
+def scores_of(rows: list[Row], model: PairModel, category: Callable[[str], str]) -> list[float]:
     """The best match score (0–100) of each pair's b against a's ticket; 0 when none."""
     index = DuplicateIndex(threshold=0.0, model=model)
     result = []
@@ -71,7 +59,8 @@ def measure(
 
 
 def main() -> None:
-    category = Categories()
+    classifier = TrainedClassifier()
+    category = lru_cache(maxsize=None)(lambda text: classifier.classify(text).category)
     training = load_pairs()
     random.Random(SEED).shuffle(training)
     folds = [training[i::5] for i in range(5)]
@@ -86,9 +75,7 @@ def main() -> None:
         precision, recall, _ = measure(cv_rows, cv_scores, threshold)
         print(f"  threshold {threshold:3d}: precision {precision:.3f}, recall {recall:.3f}")
     chosen = DuplicatesConfig().threshold
-    holdout = [
-        json.loads(line) for line in HOLDOUT.read_text(encoding="utf-8").splitlines() if line
-    ]
+    holdout = load_pairs([HOLDOUT])
     held_scores = scores_of(holdout, PairModel.load(), category)
     print(f"held-out pairs ({len(holdout)}, another writer), shipped model:")
     for threshold in THRESHOLDS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,8 @@ from bot.residents import rating_reply
 from classifiers import MODEL_DIR, Example, TrainedClassifier
 from classifiers.duplicates import PAIR_MODEL, DuplicateIndex, PairModel
 from storage import SqlStore, make_engine, migrate
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class ModelMissing(Exception):
@@ -42,11 +45,23 @@ def build_classifier(config: Config) -> Classifier:
 
 
 def pair_model(config: Config) -> PairModel:
-    """The duplicate model next to the configured classifier model, else the shipped one."""
-    folder = config.classifier.model
-    if folder is not None and (folder / PAIR_MODEL.name).exists():
-        return PairModel.load(folder / PAIR_MODEL.name)
-    return PairModel.load()
+    """The duplicate model in the config's model folder (written there by `gridbot train`),
+    else the one shipped in the package.
+
+    Raises:
+        ModelMissing: the folder's duplicate model is unreadable or of other features.
+    """
+    path = (config.classifier.model or MODEL_DIR) / PAIR_MODEL.name
+    if not path.exists():
+        _LOGGER.info("no duplicate model in %s: using the shipped one", path.parent)
+        path = PAIR_MODEL
+    try:
+        return PairModel.load(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelMissing(
+            f"cannot use the duplicate model {path} ({exc}); "
+            f"run `gridbot train --out {path.parent}`"
+        ) from None
 
 
 def corrections(config: Config, database_url: str | None = None) -> list[Example]:

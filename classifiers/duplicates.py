@@ -60,6 +60,7 @@ _FILLER = re.compile(
     r"(?:请问|麻烦|赶紧|尽快|快点|一下|大家|我们|我家|你们|网格员|物业|社区|了|的|啊|呀|吧|呢|又|都|还|也|就|很|太|真)"
 )
 CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
+_FIRST_SYMBOL = "\ue000"  # concepts are written as Unicode private-use characters from here
 PAIR_MODEL = Path(__file__).parent / "model" / "pairs.json"
 BLOCK_LIMIT = 40  # above this many tickets of one (grid, building), narrow by bigrams
 RAREST = 6
@@ -110,6 +111,10 @@ class Concepts:
         """The text with every variant replaced by its concept's character."""
         return self.pattern.sub(lambda m: self.symbol[self.meaning[m[0]][1]], text)
 
+    def symbols_in(self, canonical: str) -> frozenset[str]:
+        """The concepts' characters in a canonical text."""
+        return frozenset(char for char in canonical if char >= _FIRST_SYMBOL)
+
 
 @lru_cache(maxsize=1)
 def concepts(path: Path = CONCEPTS) -> Concepts:
@@ -121,7 +126,7 @@ def concepts(path: Path = CONCEPTS) -> Concepts:
             continue
         head, _, variants = line.partition(":")
         kind, _, name = head.strip().partition(" ")
-        symbol.setdefault(name, chr(0xE000 + len(symbol)))
+        symbol.setdefault(name, chr(ord(_FIRST_SYMBOL) + len(symbol)))
         for variant in variants.split("|"):
             if word := simplify(variant.strip()):
                 meaning.setdefault(word, (kind, name))
@@ -140,8 +145,10 @@ class Report:
     areas: frozenset[str] = frozenset()  # parts of the compound named (车库, 天台 …)
     rooms: frozenset[str] = frozenset()  # flat numbers named (402, 1202)
     canonical: str = ""  # the words with each concept written as one character
-    bigrams: frozenset[str] = frozenset()  # the character bigrams of the words
-    canonical_bigrams: frozenset[str] = frozenset()  # … and of the canonical words
+    chars: frozenset[str] = frozenset()  # the characters of the words
+    bigrams: frozenset[str] = frozenset()  # … and their bigrams
+    canonical_chars: frozenset[str] = frozenset()  # the same of the canonical words
+    canonical_bigrams: frozenset[str] = frozenset()
     concept_symbols: frozenset[str] = frozenset()  # the concepts' characters in it
 
     def same_place(self, other: Report) -> bool:
@@ -188,13 +195,15 @@ def report(text: str) -> Report:
         areas,
         rooms,
         canonical,
+        frozenset(words),
         _grams(words),
+        frozenset(canonical),
         _grams(canonical),
-        frozenset(char for char in canonical if "\ue000" <= char <= "\uf8ff"),
+        lexicon.symbols_in(canonical),
     )
 
 
-def _jaccard(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     union = len(a | b)
     return len(a & b) / union if union else 0.0
 
@@ -245,10 +254,10 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         fuzz.ratio(a.words, b.words) / 100,
         fuzz.partial_ratio(a.words, b.words) / 100 if both else 0.0,
         _jaccard(a.bigrams, b.bigrams),
-        _jaccard(set(a.words), set(b.words)),
+        _jaccard(a.chars, b.chars),
         fuzz.ratio(a.canonical, b.canonical) / 100,
         _jaccard(a.canonical_bigrams, b.canonical_bigrams),
-        _jaccard(set(a.canonical), set(b.canonical)),
+        _jaccard(a.canonical_chars, b.canonical_chars),
         _jaccard(a.objects, b.objects),
         float(bool(shared_objects)),
         float(bool(a.objects and b.objects and not shared_objects)),

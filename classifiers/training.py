@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.domain import CATEGORIES, DEFAULT_CATEGORY, Triage
-from classifiers.duplicates import PairModel
+from classifiers.duplicates import PairModel, Report, pair_features, report
 from classifiers.features import Featurizer
 from classifiers.linear import HeadWeights, JointModel
 
@@ -184,14 +184,21 @@ def pair_matrix(
     rows: Sequence[dict[str, object]], category: Callable[[str], str]
 ) -> tuple[list[list[float]], list[bool], list[bool]]:
     """Each pair's features, its label, and whether its places agree at all (the pairs the
-    index would compare)."""
-    from classifiers.duplicates import pair_features, report
+    index would compare). A text in many pairs is read and classified once."""
+    seen: dict[str, tuple[Report, str]] = {}
+
+    def read(text: str) -> tuple[Report, str]:
+        if text not in seen:
+            seen[text] = report(text), category(text)
+        return seen[text]
 
     features, labels, comparable = [], [], []
     for row in rows:
-        a, b = str(row["a"]), str(row["b"])
-        first, second = report(a), report(b)
-        features.append(pair_features(first, second, category(a) == category(b)))
+        (first, first_category), (second, second_category) = (
+            read(str(row["a"])),
+            read(str(row["b"])),
+        )
+        features.append(pair_features(first, second, first_category == second_category))
         labels.append(bool(row["duplicate"]))
         comparable.append(first.same_place(second))
     return features, labels, comparable

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import build_classifier, corrections, pair_model
+from bot.bootstrap import ModelMissing, build_classifier, corrections, pair_model
 from bot.config import Config, parse_config
 from bot.domain import TicketState, Triage
 from classifiers.duplicates import PairModel
@@ -116,3 +116,10 @@ def test_train_learns_the_corrections_and_writes_both_models(
     retrained = parse_config(config_data(classifier={"model": str(folder)}))
     assert build_classifier(retrained).classify(LIFT).triage.is_appeal
     assert pair_model(retrained) == PairModel.load(folder / "pairs.json")
+
+
+def test_a_broken_duplicate_model_says_how_to_make_one(tmp_path: Path) -> None:
+    (tmp_path / "pairs.json").write_text("{not json", encoding="utf-8")
+    config = parse_config(config_data(classifier={"model": str(tmp_path)}))
+    with pytest.raises(ModelMissing, match=f"gridbot train --out {tmp_path}"):
+        pair_model(config)
