@@ -33,27 +33,60 @@ from rapidfuzz.distance import LCSseq
 from classifiers.normalize import chinese_number, normalise, simplify
 
 _BUILDING = re.compile(r"(\d{1,3})栋")
+# "17-2" is building 17, unit 2 where a part of the building follows ("17-2电梯", "15-3楼梯间"),
+# not a range ("1-2楼", "3-5天") or a score ("2-1"). The classifier does not need it.
+_BUILDING_UNIT = re.compile(
+    r"(?<![\d.\-:/])(\d{1,2})-(\d)(?=\s*(?:的|单元)?\s*(?:电梯|电题|升降机|楼道|楼梯|防盗门|大门|"
+    r"单元门|门禁|门口|楼下|楼顶|顶楼|1楼|2楼|天台|水管|有人|那|这|住))"
+)
 _UNIT = re.compile(r"(\d{1,2})单元")
 _ROOM = re.compile(r"\d{3,4}室")
-_ROOMS = re.compile(r"(?:单元|栋|^|\s)(\d{3,4})(?=室|[^\d]|$)")
-_GATE = re.compile(r"[东南西北]{1,2}(?:大)?门|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期")
-# Parts of a compound: two reports naming different ones are about different spots.
-_AREA = re.compile(
-    r"地下室|地下车库|车库|楼梯间|楼道|天台|楼顶|大堂|车棚|电梯间|后门|花园|广场|菜市场|公交站|路口"
+_ROOMS = re.compile(
+    r"(?<![\d.\-:/])(\d{3,4})(?![\d.]|\s*(?:年|元|块|米|号线|路|次|个|分|点|天(?!天)|斤|平|克|公里|万|多|人|岁|毫|厘|[a-zA-Z%]))"
 )
+_NOT_ROOMS = frozenset({"110", "119", "120", "122", "114", "315"})  # numbers one calls
+_GATE = re.compile(r"[东南西北]{1,2}(?:大)?门|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期")
+# Parts of a compound: two reports naming different ones are about different spots. Each is
+# read as one name whatever the wording (楼梯间 is the 楼道, 地库 the 车库, 屋顶 the 天台).
+_AREAS = {
+    "楼道": "楼道|楼梯间|楼梯口|走廊|过道",
+    "车库": "地下车库|地下停车场|停车场|车库|地库",
+    "地下室": "地下室|储藏室",
+    "天台": "天台|楼顶|屋顶|顶楼|顶层",
+    "大堂": "大堂|大厅",
+    "车棚": "车棚|自行车棚|电动车棚",
+    "电梯间": "电梯间|电梯厅",
+    "后门": "后门",
+    "花园": "花园|中心花园",
+    "广场": "广场",
+    "菜市场": "菜市场|菜场|农贸市场",
+    "公交站": "公交站|公交车站|站台",
+    "路口": "路口|十字路口",
+    "天桥": "天桥|人行天桥|桥下|桥底",
+    "公园": "公园",
+    "学校": "学校|小学|中学|幼儿园",
+    "医院": "医院",
+    "超市": "超市",
+}
+_AREA_NAME = {variant: name for name, variants in _AREAS.items() for variant in variants.split("|")}
+_AREA = re.compile("|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)))
 # A road's name (人民路, 花园街), not 路灯 or 路面, and not "门口的路".
 _ROAD = re.compile(
-    r"[^\W\d_的了在是这那个有我你他她和跟与就都也门口]{2,3}(?:路|街|巷|大道)(?![灯面口边上段旁牌况线])"
+    r"[^\W\d_的了在是这那个有我你他她和跟与就都也门口路街巷]{2,3}(?:路|街|巷|大道)(?![灯面口边上段旁牌况线])"
 )
 # A road named at its crossing ("建设路口"), not a crossing that is no road's name.
 _CROSSING = re.compile(r"([^\W\d_的了在是这那个有我你他她和跟与就都也门口路]{2,3}路)口")
-_NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路", "马路", "个路"})
+# Words for a road that name none ("那条小路", "过马路", "把路堵了", "村口那段水泥路").
+_NOT_ROAD = re.compile(
+    r"[把条段头外过到往摆占堵走去从来爬修挖]|(?:马|小|大|土|水泥|柏油|石子|泥巴)[路街巷]$"
+)
+_NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路"})
 # A village's groups (三组, 5组) are its buildings.
 _GROUP = re.compile(r"(?<![\d一二三四五六七八九十两零〇])([\d一二三四五六七八九十两零〇]{1,3})组")
 # Numbered things that are not buildings: 56号车位, 8号摊位.
 _NUMBERED = re.compile(r"(?<!\d)(\d{1,4})号(?![楼栋线])")
 # Ends and sides: 东段 and 西段 of one road are different places.
-_SIDE = re.compile(r"[东南西北](?:段|头|边|侧|片)|村[东南西北]")
+_SIDE = re.compile(r"村([东南西北])|([东南西北])(?:段|头|边|侧|片)|(中)段")
 _NOISE = re.compile(r"[\W\d_]+")
 # Words every report carries whatever its problem: leaving them out sharpens the comparison.
 _FILLER = re.compile(
@@ -61,6 +94,8 @@ _FILLER = re.compile(
 )
 CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
 _FIRST_SYMBOL = "\ue000"  # concepts are written as Unicode private-use characters from here
+# Faults that go with any other: "broken" and "nobody sees to it" say nothing against "no light".
+_GENERIC_FAULTS = frozenset({"坏", "没人管", "缺少"})
 PAIR_MODEL = Path(__file__).parent / "model" / "pairs.json"
 BLOCK_LIMIT = 40  # above this many tickets of one (grid, building), narrow by bigrams
 RAREST = 6
@@ -80,11 +115,16 @@ class Place:
         return bool(self.building or self.spots)
 
     def agrees(self, other: Place) -> bool:
-        """Nothing contradicts: buildings and units equal where both name one, and a gate or
-        road in common where both name some."""
+        """Nothing contradicts: buildings and units equal where both name one, not a building
+        against a gate or road, and a gate or road in common where both name some."""
         if self.building and other.building and self.building != other.building:
             return False
         if self.unit and other.unit and self.unit != other.unit:
+            return False
+        # A building on one side and only gates or roads on the other are two places.
+        if (self.building is None) != (other.building is None) and (
+            (self.spots and self.building is None) or (other.spots and other.building is None)
+        ):
             return False
         # Gates and roads: where both name some, one's must be among the other's.
         return not (
@@ -102,6 +142,7 @@ class Concepts:
     pattern: re.Pattern[str]
     meaning: dict[str, tuple[str, str]]  # variant -> (kind, concept)
     symbol: dict[str, str]  # concept -> its character
+    kin: dict[str, frozenset[str]]  # concept -> itself and the concepts related to it
 
     def find(self, text: str) -> list[tuple[str, str]]:
         """The (kind, concept) of every variant in the text, longest match first."""
@@ -111,6 +152,10 @@ class Concepts:
         """The text with every variant replaced by its concept's character."""
         return self.pattern.sub(lambda m: self.symbol[self.meaning[m[0]][1]], text)
 
+    def kin_of(self, names: Iterable[str]) -> frozenset[str]:
+        """The concepts and all those related to them."""
+        return frozenset(kin for name in names for kin in self.kin.get(name, (name,)))
+
     def symbols_in(self, canonical: str) -> frozenset[str]:
         """The concepts' characters in a canonical text."""
         return frozenset(char for char in canonical if char >= _FIRST_SYMBOL)
@@ -118,20 +163,35 @@ class Concepts:
 
 @lru_cache(maxsize=1)
 def concepts(path: Path = CONCEPTS) -> Concepts:
-    """Read `concepts.txt` (`kind name: variant|variant`), once per process."""
+    """Read `concepts.txt` (`kind name: variant|variant` and `related: name name …`), once per
+    process."""
     meaning: dict[str, tuple[str, str]] = {}
     symbol: dict[str, str] = {}
+    kin: defaultdict[str, set[str]] = defaultdict(set)
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         head, _, variants = line.partition(":")
+        if head.strip() == "related":
+            group = set(variants.split())
+            for name in group:
+                kin[name] |= group
+            continue
         kind, _, name = head.strip().partition(" ")
         symbol.setdefault(name, chr(ord(_FIRST_SYMBOL) + len(symbol)))
+        kin[name].add(name)
         for variant in variants.split("|"):
             if word := simplify(variant.strip()):
                 meaning.setdefault(word, (kind, name))
+    if unknown := set(kin) - set(symbol):
+        raise ValueError(f"{path}: related names no concept of that name: {sorted(unknown)}")
     words = sorted(meaning, key=len, reverse=True)
-    return Concepts(re.compile("|".join(map(re.escape, words))), meaning, symbol)
+    return Concepts(
+        re.compile("|".join(map(re.escape, words))),
+        meaning,
+        symbol,
+        {name: frozenset(group) for name, group in kin.items()},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +210,8 @@ class Report:
     canonical_chars: frozenset[str] = frozenset()  # the same of the canonical words
     canonical_bigrams: frozenset[str] = frozenset()
     concept_symbols: frozenset[str] = frozenset()  # the concepts' characters in it
+    object_kin: frozenset[str] = frozenset()  # its objects and those related to them
+    fault_kin: frozenset[str] = frozenset()  # its specific faults and those related to them
 
     def same_place(self, other: Report) -> bool:
         """Same place, and not two different flats or parts of the compound."""
@@ -162,13 +224,18 @@ class Report:
 
 def report(text: str) -> Report:
     """Normalise a message and take its place apart from its words."""
-    body = normalise(text).body
+    body = _BUILDING_UNIT.sub(r"\1栋\2单元", normalise(text).body)
     buildings = _BUILDING.findall(body) or [
         f"{chinese_number(group) or group}组" for group in _GROUP.findall(body)
     ]
     units = _UNIT.findall(body)
-    crossings = [road for road in _CROSSING.findall(body) if road not in _NOT_ROADS]
-    spots = frozenset(_GATE.findall(body) + _ROAD.findall(body) + crossings)
+    roads = [
+        road
+        for road in _ROAD.findall(body) + _CROSSING.findall(body)
+        if road not in _NOT_ROADS and not _NOT_ROAD.search(road)
+    ]
+    gates = [gate.replace("大", "") for gate in _GATE.findall(body)]  # 东大门 is the 东门
+    spots = frozenset(gates + roads)
     place = Place(
         building=buildings[0]
         if len(set(buildings)) == 1
@@ -176,7 +243,10 @@ def report(text: str) -> Report:
         unit=units[0] if len(set(units)) == 1 else None,
         spots=spots,
     )
-    rooms = frozenset(_ROOMS.findall(body) + [f"{n}号" for n in _NUMBERED.findall(body)])
+    rooms = frozenset(
+        [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
+        + [f"{n}号" for n in _NUMBERED.findall(body)]
+    )
     stripped = _ROOM.sub("", _UNIT.sub("", _BUILDING.sub("", body)))
     for spot in spots:
         stripped = stripped.replace(spot, "")
@@ -185,7 +255,10 @@ def report(text: str) -> Report:
     found = lexicon.find(body)
     objects = frozenset(name for kind, name in found if kind == "object")
     faults = frozenset(name for kind, name in found if kind == "fault")
-    areas = frozenset(_AREA.findall(body) + _SIDE.findall(body))
+    areas = frozenset(
+        [_AREA_NAME[area] for area in _AREA.findall(body)]
+        + [f"{''.join(side)}侧" for side in _SIDE.findall(body)]
+    )
     canonical = lexicon.canonical(words)
     return Report(
         place,
@@ -200,6 +273,8 @@ def report(text: str) -> Report:
         frozenset(canonical),
         _grams(canonical),
         lexicon.symbols_in(canonical),
+        lexicon.kin_of(objects),
+        lexicon.kin_of(faults - _GENERIC_FAULTS),
     )
 
 
@@ -247,6 +322,7 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
     """What the pair model reads about two reports of one place, in `PAIR_FEATURES` order."""
     both = bool(a.words and b.words)
     shared_objects, shared_faults = a.objects & b.objects, a.faults & b.faults
+    specific_a, specific_b = a.faults - _GENERIC_FAULTS, b.faults - _GENERIC_FAULTS
     pa, pb = a.place, b.place
     only_a = a.concept_symbols - b.concept_symbols
     only_b = b.concept_symbols - a.concept_symbols
@@ -260,10 +336,10 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         _jaccard(a.canonical_chars, b.canonical_chars),
         _jaccard(a.objects, b.objects),
         float(bool(shared_objects)),
-        float(bool(a.objects and b.objects and not shared_objects)),
+        float(bool(a.objects and b.objects and not a.objects & b.object_kin)),
         _jaccard(a.faults, b.faults),
         float(bool(shared_faults)),
-        float(bool(a.faults and b.faults and not shared_faults)),
+        float(bool(specific_a and specific_b and not specific_a & b.fault_kin)),
         float(bool(pa.building and pa.building == pb.building)),
         float((pa.building is None) != (pb.building is None)),
         float(not pa.named and not pb.named),

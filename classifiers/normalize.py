@@ -51,7 +51,7 @@ _DASHED = re.compile(r"(?<![\d.\-])(\d{1,2})-(\d{1,2})-(\d{3,4})(?![\d\-])")
 _BUILDING_ROOM = re.compile(r"(?<![\d.\-:])(\d{1,2})-(\d{3,4})(?![\d\-:])")
 # "3#" is building 3 when a unit or nothing numeric follows ("3#2单元"), not in "3#402".
 _BUILDING = re.compile(
-    rf"({_NUM})\s*(?:号楼|号栋|栋楼|栋|幢|#楼(?![道梯])|#(?=\d{{1,2}}单元|[^\d]|$))"
+    rf"({_NUM})\s*(?:号(?=楼[道梯])|号楼|号栋|栋楼(?![道梯顶下上层里])|栋|幢|#楼(?![道梯])|#(?=\d{{1,2}}单元|[^\d]|$))"
 )
 # "3楼" is mostly the third floor, not building 3: only the numeral is unified.
 _FLOOR = re.compile(rf"(?<![\d{_CN_NUMBER}])([{_CN_NUMBER}]{{1,3}})\s*(?=楼|层)")
