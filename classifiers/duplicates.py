@@ -72,13 +72,14 @@ _AREA_NAME = {variant: name for name, variants in _AREAS.items() for variant in 
 _AREA = re.compile("|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)))
 # A road's name (人民路, 花园街), not 路灯 or 路面, and not "门口的路".
 _ROAD = re.compile(
-    r"[^\W\d_的了在是这那个有我你他她和跟与就都也门口路街巷]{2,3}(?:路|街|巷|大道)(?![灯面口边上段旁牌况线])"
+    r"[^\W\d_的了在是这那个有我你他她跟与就都也门口路街巷]{2,3}(?:路|街|巷|大道)(?![灯面口边上段旁牌况线])"
 )
 # A road named at its crossing ("建设路口"), not a crossing that is no road's name.
-_CROSSING = re.compile(r"([^\W\d_的了在是这那个有我你他她和跟与就都也门口路]{2,3}路)口")
+_CROSSING = re.compile(r"([^\W\d_的了在是这那个有我你他她跟与就都也门口路街]{2,3}[路街])口")
 # Words for a road that name none ("那条小路", "过马路", "把路堵了", "村口那段水泥路").
 _NOT_ROAD = re.compile(
     r"[把条段头外过到往摆占堵走去从来爬修挖]|(?:马|小|大|土|水泥|柏油|石子|泥巴)[路街巷]$"
+    r"|(?:迷|上|带|让|问|绕|找|认|顺|开|半|赶|出|退|引|指|抄|铺)路$"
 )
 _NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路"})
 # A village's groups (三组, 5组) are its buildings.
@@ -213,11 +214,22 @@ class Report:
     object_kin: frozenset[str] = frozenset()  # its objects and those related to them
     fault_kin: frozenset[str] = frozenset()  # its specific faults and those related to them
 
+    def _only_areas(self) -> bool:
+        return bool(self.areas) and not self.place.named
+
+    def _only_spots(self) -> bool:
+        return bool(self.place.spots) and not self.place.building and not self.areas
+
     def same_place(self, other: Report) -> bool:
         """Same place, and not two different flats or parts of the compound."""
         if not self.place.agrees(other.place):
             return False
         if self.areas and other.areas and not self.areas & other.areas:
+            return False
+        # A part of the compound against only a gate or road: 中心花园 is not the 东门.
+        if (self._only_areas() and other._only_spots()) or (
+            self._only_spots() and other._only_areas()
+        ):
             return False
         return not (self.rooms and other.rooms and not self.rooms & other.rooms)
 
@@ -230,7 +242,8 @@ def report(text: str) -> Report:
     ]
     units = _UNIT.findall(body)
     roads = [
-        road
+        # "幸福路和和平路": the second road is 和平路, not 和和平路
+        road[1:] if road[0] == "和" and len(road) > 3 else road
         for road in _ROAD.findall(body) + _CROSSING.findall(body)
         if road not in _NOT_ROADS and not _NOT_ROAD.search(road)
     ]
@@ -315,6 +328,9 @@ PAIR_FEATURES = (
     "concepts_swapped",
     "concept_left",
     "concept_added_nearly_only",
+    "differences_alike",
+    "difference_longer",
+    "both_differ",
 )
 
 
@@ -351,6 +367,7 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         *_leftovers(a.words, b.words),
         float(bool(only_a) and bool(only_b)),
         *_leftovers(a.canonical, b.canonical, nearly=1),
+        *_differences(a.canonical, b.canonical),
     ]
 
 
@@ -361,6 +378,24 @@ def _leftovers(a: str, b: str, nearly: int = 0) -> tuple[float, float]:
     common = LCSseq.similarity(a, b)
     left = min(len(a), len(b)) - common
     return left / max(1, min(len(a), len(b))), float(left <= nearly)
+
+
+def _differences(a: str, b: str) -> tuple[float, float, float]:
+    """What each text has that the other lacks, once their longest common subsequence is set
+    aside: how alike those parts are, how much of the longer text they are, and whether both
+    texts put two or more characters of their own (公交站有人打架 / 公交站有人晕倒)."""
+    own_a, own_b = [], []
+    for op in LCSseq.opcodes(a, b):
+        if op.tag != "equal":
+            own_a.append(a[op.src_start : op.src_end])
+            own_b.append(b[op.dest_start : op.dest_end])
+    left_a, left_b = "".join(own_a), "".join(own_b)
+    longer = max(len(a), len(b))
+    return (
+        fuzz.ratio(left_a, left_b) / 100 if left_a and left_b else 0.0,
+        max(len(left_a), len(left_b)) / max(1, longer),
+        float(min(len(left_a), len(left_b)) >= 2),
+    )
 
 
 @dataclass(frozen=True, slots=True)
