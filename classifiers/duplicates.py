@@ -30,15 +30,36 @@ from pathlib import Path
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
-from classifiers.normalize import chinese_number, normalise, simplify
+from classifiers.normalize import chinese_number, normalise, simplify, unify_places
 
 _BUILDING = re.compile(r"(\d{1,3})栋")
 # "17-2" is building 17, unit 2 where a part of the building follows ("17-2电梯", "15-3楼梯间"),
 # not a range ("1-2楼", "3-5天") or a score ("2-1"). The classifier does not need it.
 _BUILDING_UNIT = re.compile(
-    r"(?<![\d.\-:/])(\d{1,2})-(\d)(?=\s*(?:的|单元)?\s*(?:电梯|电题|升降机|楼道|楼梯|防盗门|大门|"
-    r"单元门|门禁|门口|楼下|楼顶|顶楼|1楼|2楼|天台|水管|有人|那|这|住))"
+    r"(?<![\d.\-:/])(\d{1,2})-(\d)(?:\s*单元|(?=\s*的?\s*(?:电梯|电题|升降机|楼道|楼梯|防盗门|大门|"
+    r"单元门|门禁|门口|楼下|楼顶|顶楼|1楼|2楼|天台|水管|有人|那|这|住)))"
 )
+# Cantonese 九座 is building 9; 叁 is 三 written as on a cheque.
+_SEAT = re.compile(r"(?<![\d一二三四五六七八九十两])([\d一二三四五六七八九十]{1,3})座(?![桥山城])")
+_CHEQUE = str.maketrans("壹贰叁肆伍陆柒捌玖拾", "一二三四五六七八九十")
+# A flat read out digit by digit: 七零二 is 702, 一二零一 1201.
+_SPOKEN_ROOM = re.compile(
+    r"[一二三四五六七八九][一二三四五六七八九零〇]?[零〇][一二三四五六七八九]"
+)
+_DIGIT = str.maketrans("零〇一二三四五六七八九", "00123456789")
+# A neighbour named by surname and how one calls them (刘婆婆, 陈大爷, 老李家): two reports naming
+# different neighbours are about two households.
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤"
+)
+_PERSON = re.compile(
+    rf"(?:老|小)?([{_SURNAMES}])(?:婆婆|奶奶|爷爷|大爷|阿姨|大妈|叔叔|伯伯|嬢嬢|孃孃|婶婶|大哥|大姐|"
+    rf"大叔|师傅|老师|叔|伯|姐|哥|婶|姨|婆)|老([{_SURNAMES}])(?=家|头|两口子|[^\u4e00-\u9fff]|$)"
+)
+# A floor named: 十二楼 and 12层 are the floor of flat 1202.
+_FLOOR = re.compile(r"(?<!\d)(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
 _UNIT = re.compile(r"(\d{1,2})单元")
 _ROOM = re.compile(r"\d{3,4}室")
 _ROOMS = re.compile(
@@ -68,11 +89,20 @@ _AREAS = {
     "医院": "医院",
     "超市": "超市",
 }
+# Parts of a grid outside any building.
+_OUTDOORS = frozenset(
+    {"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"}
+)
 _AREA_NAME = {variant: name for name, variants in _AREAS.items() for variant in variants.split("|")}
 _AREA = re.compile("|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)))
 # A road's name (人民路, 花园街), not 路灯 or 路面, and not "门口的路".
 _ROAD = re.compile(
-    r"[^\W\d_的了在是这那个有我你他她跟与就都也门口路街巷]{2,3}(?:路|街|巷|大道)(?![灯面口边上段旁牌况线])"
+    r"[^\W\d_的了在是这那个有我你他她跟与就都也门口路街巷]{2,3}(?:路|街|巷|大道)(?![灯面口牌况线])"
+)
+# A housing estate or village by name (锦华苑, 阳光小区, 杨柳村), not "我们小区" or "进村".
+_ESTATE = re.compile(
+    r"[^\W\d_的了在是这那个有我你他她跟与就都也门口路街巷进出到全整本隔壁对面旁边里去来住今昨明天早晚上下午]"
+    r"{2,3}(?:苑|家园|小区|新村|村)(?![委民里口头道边子])"
 )
 # A road named at its crossing ("建设路口"), not a crossing that is no road's name.
 _CROSSING = re.compile(r"([^\W\d_的了在是这那个有我你他她跟与就都也门口路街]{2,3}[路街])口")
@@ -205,6 +235,8 @@ class Report:
     faults: frozenset[str] = frozenset()  # what is wrong (坏, 漏水, 吵 …)
     areas: frozenset[str] = frozenset()  # parts of the compound named (车库, 天台 …)
     rooms: frozenset[str] = frozenset()  # flat numbers named (402, 1202)
+    floors: frozenset[str] = frozenset()  # floors named, and those of the flats (12 for 1202)
+    persons: frozenset[str] = frozenset()  # neighbours named, by surname
     canonical: str = ""  # the words with each concept written as one character
     chars: frozenset[str] = frozenset()  # the characters of the words
     bigrams: frozenset[str] = frozenset()  # … and their bigrams
@@ -220,23 +252,48 @@ class Report:
     def _only_spots(self) -> bool:
         return bool(self.place.spots) and not self.place.building and not self.areas
 
+    def _only_outdoors(self) -> bool:
+        return bool(self.areas & _OUTDOORS) and not self.place.named
+
     def same_place(self, other: Report) -> bool:
         """Same place, and not two different flats or parts of the compound."""
         if not self.place.agrees(other.place):
             return False
         if self.areas and other.areas and not self.areas & other.areas:
             return False
+        # A building against only a garden, square or market: 6栋楼下 is not the 中心花园.
+        if (self.place.building and other._only_outdoors() and not self.areas & other.areas) or (
+            other.place.building and self._only_outdoors() and not self.areas & other.areas
+        ):
+            return False
         # A part of the compound against only a gate or road: 中心花园 is not the 东门.
         if (self._only_areas() and other._only_spots()) or (
             self._only_spots() and other._only_areas()
         ):
             return False
-        return not (self.rooms and other.rooms and not self.rooms & other.rooms)
+        if self.persons and other.persons and not self.persons & other.persons:
+            return False  # 刘婆婆 is not 陈大爷
+        # Two flats are two places, unless one report names the other's floor: a neighbour
+        # quarrel names the flat above in one report and "十二楼" in the next.
+        return not (
+            self.rooms
+            and other.rooms
+            and not self.rooms & other.rooms
+            and not self.floors & other.floors
+        )
 
 
 def report(text: str) -> Report:
     """Normalise a message and take its place apart from its words."""
-    body = _BUILDING_UNIT.sub(r"\1栋\2单元", normalise(text).body)
+    body = normalise(text).body
+    if (
+        _SEAT.search(body)
+        or _SPOKEN_ROOM.search(body)
+        or any(c in body for c in "壹贰叁肆伍陆柒捌玖拾")
+    ):
+        body = _SPOKEN_ROOM.sub(lambda m: m[0].translate(_DIGIT), body)
+        body = unify_places(_SEAT.sub(r"\1栋", body.translate(_CHEQUE)))
+    body = _BUILDING_UNIT.sub(r"\1栋\2单元", body)
     buildings = _BUILDING.findall(body) or [
         f"{chinese_number(group) or group}组" for group in _GROUP.findall(body)
     ]
@@ -248,7 +305,7 @@ def report(text: str) -> Report:
         if road not in _NOT_ROADS and not _NOT_ROAD.search(road)
     ]
     gates = [gate.replace("大", "") for gate in _GATE.findall(body)]  # 东大门 is the 东门
-    spots = frozenset(gates + roads)
+    spots = frozenset(gates + roads + _ESTATE.findall(body))
     place = Place(
         building=buildings[0]
         if len(set(buildings)) == 1
@@ -260,6 +317,7 @@ def report(text: str) -> Report:
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
         + [f"{n}号" for n in _NUMBERED.findall(body)]
     )
+    floors = frozenset([room[:-2] for room in rooms if room.isdigit()] + _FLOOR.findall(body))
     stripped = _ROOM.sub("", _UNIT.sub("", _BUILDING.sub("", body)))
     for spot in spots:
         stripped = stripped.replace(spot, "")
@@ -274,20 +332,22 @@ def report(text: str) -> Report:
     )
     canonical = lexicon.canonical(words)
     return Report(
-        place,
-        words,
-        objects,
-        faults,
-        areas,
-        rooms,
-        canonical,
-        frozenset(words),
-        _grams(words),
-        frozenset(canonical),
-        _grams(canonical),
-        lexicon.symbols_in(canonical),
-        lexicon.kin_of(objects),
-        lexicon.kin_of(faults - _GENERIC_FAULTS),
+        place=place,
+        words=words,
+        objects=objects,
+        faults=faults,
+        areas=areas,
+        rooms=rooms,
+        floors=floors,
+        persons=frozenset(a or b for a, b in _PERSON.findall(body)),
+        canonical=canonical,
+        chars=frozenset(words),
+        bigrams=_grams(words),
+        canonical_chars=frozenset(canonical),
+        canonical_bigrams=_grams(canonical),
+        concept_symbols=lexicon.symbols_in(canonical),
+        object_kin=lexicon.kin_of(objects),
+        fault_kin=lexicon.kin_of(faults - _GENERIC_FAULTS),
     )
 
 
@@ -331,6 +391,8 @@ PAIR_FEATURES = (
     "differences_alike",
     "difference_longer",
     "both_differ",
+    "core_match",
+    "core_partial",
 )
 
 
@@ -342,6 +404,12 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
     pa, pb = a.place, b.place
     only_a = a.concept_symbols - b.concept_symbols
     only_b = b.concept_symbols - a.concept_symbols
+    objects_differ = bool(a.objects and b.objects and not a.objects & b.object_kin)
+    faults_differ = bool(specific_a and specific_b and not specific_a & b.fault_kin)
+    # The same thing with the same (or a kindred) fault, and nothing contradicting: however
+    # differently the rest is told, this is what a repeat looks like.
+    objects_agree = bool(a.objects & b.object_kin) and not objects_differ
+    faults_agree = bool(shared_faults or specific_a & b.fault_kin) and not faults_differ
     return [
         fuzz.ratio(a.words, b.words) / 100,
         fuzz.partial_ratio(a.words, b.words) / 100 if both else 0.0,
@@ -352,10 +420,10 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         _jaccard(a.canonical_chars, b.canonical_chars),
         _jaccard(a.objects, b.objects),
         float(bool(shared_objects)),
-        float(bool(a.objects and b.objects and not a.objects & b.object_kin)),
+        float(objects_differ),
         _jaccard(a.faults, b.faults),
         float(bool(shared_faults)),
-        float(bool(specific_a and specific_b and not specific_a & b.fault_kin)),
+        float(faults_differ),
         float(bool(pa.building and pa.building == pb.building)),
         float((pa.building is None) != (pb.building is None)),
         float(not pa.named and not pb.named),
@@ -368,6 +436,8 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         float(bool(only_a) and bool(only_b)),
         *_leftovers(a.canonical, b.canonical, nearly=1),
         *_differences(a.canonical, b.canonical),
+        float(objects_agree and faults_agree),
+        float(objects_agree and not faults_differ and not (a.faults and b.faults)),
     ]
 
 

@@ -141,6 +141,16 @@ def test_place_forms_are_one_place() -> None:
         assert (place.building, place.unit) == ("17", "2"), text
     for text in ("1-2楼有人在吵", "比分2-1", "3-5天了还没修"):
         assert report(text).place.building is None, text
+    for text in ("九座冇水啊", "玖栋停水了", "9栋停水了"):  # Cantonese 座, 玖 as on a cheque
+        assert report(text).place.building == "9", text
+    assert (report("3-2单元停电？").place.building, report("3-2单元停电？").place.unit) == (
+        "3",
+        "2",
+    )
+    assert report("八栋七零二漏水漏到我家").rooms == {"702"}  # a flat read digit by digit
+    assert report("锦华苑的门禁坏了").place.spots == {"锦华苑"}
+    for text in ("我们小区停电了", "整个小区都停水了吗", "进村那段路烂了", "今天去社区打疫苗"):
+        assert not report(text).place.spots, text
 
 
 def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
@@ -156,6 +166,9 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("小区背后那条小路的路灯坏了", "小区后面那条小巷子路灯一直没修好"),
         ("南门外没有斑马线，小孩过马路危险", "南门外面那段路能不能画个人行横道 学生过马路太危险"),
         ("东门外菜市场门口摊贩把路堵了", "东门外菜市场门口小摊小贩把路占完了"),
+        # a neighbour quarrel: the flat above in one report, its floor in the other
+        ("11栋1202天天半夜洗衣机甩干", "十一栋十二楼那家半夜开洗衣机，我家1102震得睡不着"),
+        ("9栋的陈奶奶医保卡丢了", "九栋陈婆婆社保卡掉了"),
     ]
     for a, b in agree:
         assert report(a).same_place(report(b)), (a, b)
@@ -164,6 +177,10 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("团结路消防栓漏水", "6栋门口的消防栓在漏水"),  # a road is not a building
         ("东门的道闸坏了", "西门的道闸坏了"),
         ("3栋402漏水", "3栋1502漏水"),
+        ("四组的刘婆婆家房子漏雨", "四组陈大爷家的瓦房漏雨了"),  # two neighbours
+        ("锦华苑的门禁坏了", "金色家园的门禁坏了"),  # two estates
+        ("北环路的井盖松了", "南环路上有个井盖一压就响"),
+        ("6栋楼下的石凳裂了", "中心花园的长椅断了"),  # a building is not the garden
     ]
     for a, b in differ:
         assert not report(a).same_place(report(b)), (a, b)
