@@ -409,7 +409,11 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
     # The same thing with the same (or a kindred) fault, and nothing contradicting: however
     # differently the rest is told, this is what a repeat looks like.
     objects_agree = bool(a.objects & b.object_kin) and not objects_differ
-    faults_agree = bool(shared_faults or specific_a & b.fault_kin) and not faults_differ
+    faults_agree = not faults_differ and bool(
+        shared_faults
+        or specific_a & b.fault_kin
+        or (a.faults and b.faults and not (specific_a and specific_b))  # "broken" and any
+    )
     return [
         fuzz.ratio(a.words, b.words) / 100,
         fuzz.partial_ratio(a.words, b.words) / 100 if both else 0.0,

@@ -214,6 +214,10 @@ _REPOSTS = (
     lambda text: text + "😡",
     lambda text: "@网格员 " + text,
     lambda text: text + " 快点处理",
+    # and re-told at length: what a resident adds is about them, not another problem
+    lambda text: text + "，这个月都第三回了，我们住高层的真的受不了",
+    lambda text: "@物业 " + text + " 都好几天了，到底有没有人管啊",
+    lambda text: text + "，家里有老人小孩，麻烦网格员尽快安排人来看一下，谢谢",
 )
 
 
