@@ -12,10 +12,12 @@ runs its own connection loop instead and is back within a second of the service'
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import contextlib
 import logging
 import os
+import shutil
 import socket
 import tempfile
 import time
@@ -27,7 +29,10 @@ from wechaty_puppet.schemas.puppet import PuppetOptions
 # python-wechaty's WechatyOptions has PuppetOptions() as a dataclass default, which Python 3.11
 # refuses unless the class is hashable; this must happen before `wechaty` is imported.
 PuppetOptions.__hash__ = object.__hash__
-os.environ.setdefault("CACHE_DIR", tempfile.mkdtemp(prefix="gridbot-wechaty-"))
+if "CACHE_DIR" not in os.environ:  # wechaty keeps a job store there; ours goes when we do
+    _CACHE = tempfile.mkdtemp(prefix="gridbot-wechaty-")
+    os.environ["CACHE_DIR"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 from wechaty import FileBox, Message, Wechaty, WechatyOptions  # noqa: E402
 from wechaty_puppet import MessageType  # noqa: E402
