@@ -1,12 +1,12 @@
 """Repeated reports of one problem: is a new appeal the same as an open ticket of its grid?
 
 The text is normalised as the classifier does it (simplified characters, one form for building
-and unit numbers, no emoji, no @mentions). A candidate must be of the same place: the same
-building (and unit and flat, where both name one), the same gates and roads. Among those, a
-small logistic model trained on labelled pairs (`classifiers/data/pairs/`) scores how likely
-the two are one problem, from rapidfuzz similarities of the words, of the words with each
-concept (`classifiers/data/concepts.txt`: 电梯/升降机/电题, 老鼠/耗子 …) written one way, the
-things and faults both name, how the places agree, and whether the classifier gave both the
+and unit numbers, no emoji, no @mentions). A candidate must be of the same place
+(`classifiers/places.py`). Among those, a small logistic model trained on labelled pairs
+(`classifiers/data/pairs/`) scores how likely the two are one problem, from rapidfuzz
+similarities of the words, of the words with each concept (`classifiers/data/concepts.txt`:
+电梯/升降机/电题, 老鼠/耗子 …) written one way, the things and faults both name or contradict,
+what differs between the two, how the places agree, and whether the classifier gave both the
 same category.
 
 Cost stays flat as a grid grows: tickets are kept in memory by (grid, place), and where one
@@ -30,94 +30,9 @@ from pathlib import Path
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
-from classifiers.normalize import chinese_number, normalise, simplify, unify_places
+from classifiers.normalize import normalise, simplify
+from classifiers.places import Place, Whereabouts, place_body, whereabouts, without_places
 
-_BUILDING = re.compile(r"(\d{1,3})栋")
-# "17-2" is building 17, unit 2 where a part of the building follows ("17-2电梯", "15-3楼梯间"),
-# not a range ("1-2楼", "3-5天") or a score ("2-1"). The classifier does not need it.
-_BUILDING_UNIT = re.compile(
-    r"(?<![\d.\-:/])(\d{1,2})-(\d)(?:\s*单元|(?=\s*的?\s*(?:电梯|电题|升降机|楼道|楼梯|防盗门|大门|"
-    r"单元门|门禁|门口|楼下|楼顶|顶楼|1楼|2楼|天台|水管|有人|那|这|住)))"
-)
-# Cantonese 九座 is building 9; 叁 is 三 written as on a cheque.
-_SEAT = re.compile(r"(?<![\d一二三四五六七八九十两])([\d一二三四五六七八九十]{1,3})座(?![桥山城])")
-_CHEQUE = str.maketrans("壹贰叁肆伍陆柒捌玖拾", "一二三四五六七八九十")
-# A flat read out digit by digit: 七零二 is 702, 一二零一 1201.
-_SPOKEN_ROOM = re.compile(
-    r"[一二三四五六七八九][一二三四五六七八九零〇]?[零〇][一二三四五六七八九]"
-)
-_DIGIT = str.maketrans("零〇一二三四五六七八九", "00123456789")
-# A neighbour named by surname and how one calls them (刘婆婆, 陈大爷, 老李家): two reports naming
-# different neighbours are about two households.
-_SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
-    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
-    "龚邵万钱严覃武戴莫孔向汤"
-)
-_PERSON = re.compile(
-    rf"(?:老|小)?([{_SURNAMES}])(?:婆婆|奶奶|爷爷|大爷|阿姨|大妈|叔叔|伯伯|嬢嬢|孃孃|婶婶|大哥|大姐|"
-    rf"大叔|师傅|老师|叔|伯|姐|哥|婶|姨|婆)|老([{_SURNAMES}])(?=家|头|两口子|[^\u4e00-\u9fff]|$)"
-)
-# A floor named: 十二楼 and 12层 are the floor of flat 1202.
-_FLOOR = re.compile(r"(?<!\d)(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
-_UNIT = re.compile(r"(\d{1,2})单元")
-_ROOM = re.compile(r"\d{3,4}室")
-_ROOMS = re.compile(
-    r"(?<![\d.\-:/])(\d{3,4})(?![\d.]|\s*(?:年|元|块|米|号线|路|次|个|分|点|天(?!天)|斤|平|克|公里|万|多|人|岁|毫|厘|[a-zA-Z%]))"
-)
-_NOT_ROOMS = frozenset({"110", "119", "120", "122", "114", "315"})  # numbers one calls
-_GATE = re.compile(r"[东南西北]{1,2}(?:大)?门|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期")
-# Parts of a compound: two reports naming different ones are about different spots. Each is
-# read as one name whatever the wording (楼梯间 is the 楼道, 地库 the 车库, 屋顶 the 天台).
-_AREAS = {
-    "楼道": "楼道|楼梯间|楼梯口|走廊|过道",
-    "车库": "地下车库|地下停车场|停车场|车库|地库",
-    "地下室": "地下室|储藏室",
-    "天台": "天台|楼顶|屋顶|顶楼|顶层",
-    "大堂": "大堂|大厅",
-    "车棚": "车棚|自行车棚|电动车棚",
-    "电梯间": "电梯间|电梯厅",
-    "后门": "后门",
-    "花园": "花园|中心花园",
-    "广场": "广场",
-    "菜市场": "菜市场|菜场|农贸市场",
-    "公交站": "公交站|公交车站|站台",
-    "路口": "路口|十字路口",
-    "天桥": "天桥|人行天桥|桥下|桥底",
-    "公园": "公园",
-    "学校": "学校|小学|中学|幼儿园",
-    "医院": "医院",
-    "超市": "超市",
-}
-# Parts of a grid outside any building.
-_OUTDOORS = frozenset(
-    {"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"}
-)
-_AREA_NAME = {variant: name for name, variants in _AREAS.items() for variant in variants.split("|")}
-_AREA = re.compile("|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)))
-# A road's name (人民路, 花园街), not 路灯 or 路面, and not "门口的路".
-_ROAD = re.compile(
-    r"[^\W\d_的了在是这那个有我你他她跟与就都也门口路街巷]{2,3}(?:路|街|巷|大道)(?![灯面口牌况线])"
-)
-# A housing estate or village by name (锦华苑, 阳光小区, 杨柳村), not "我们小区" or "进村".
-_ESTATE = re.compile(
-    r"[^\W\d_的了在是这那个有我你他她跟与就都也门口路街巷进出到全整本隔壁对面旁边里去来住今昨明天早晚上下午]"
-    r"{2,3}(?:苑|家园|小区|新村|村)(?![委民里口头道边子])"
-)
-# A road named at its crossing ("建设路口"), not a crossing that is no road's name.
-_CROSSING = re.compile(r"([^\W\d_的了在是这那个有我你他她跟与就都也门口路街]{2,3}[路街])口")
-# Words for a road that name none ("那条小路", "过马路", "把路堵了", "村口那段水泥路").
-_NOT_ROAD = re.compile(
-    r"[把条段头外过到往摆占堵走去从来爬修挖]|(?:马|小|大|土|水泥|柏油|石子|泥巴)[路街巷]$"
-    r"|(?:迷|上|带|让|问|绕|找|认|顺|开|半|赶|出|退|引|指|抄|铺)路$"
-)
-_NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路"})
-# A village's groups (三组, 5组) are its buildings.
-_GROUP = re.compile(r"(?<![\d一二三四五六七八九十两零〇])([\d一二三四五六七八九十两零〇]{1,3})组")
-# Numbered things that are not buildings: 56号车位, 8号摊位.
-_NUMBERED = re.compile(r"(?<!\d)(\d{1,4})号(?![楼栋线])")
-# Ends and sides: 东段 and 西段 of one road are different places.
-_SIDE = re.compile(r"村([东南西北])|([东南西北])(?:段|头|边|侧|片)|(中)段")
 _NOISE = re.compile(r"[\W\d_]+")
 # Words every report carries whatever its problem: leaving them out sharpens the comparison.
 _FILLER = re.compile(
@@ -130,39 +45,6 @@ _GENERIC_FAULTS = frozenset({"坏", "没人管", "缺少"})
 PAIR_MODEL = Path(__file__).parent / "model" / "pairs.json"
 BLOCK_LIMIT = 40  # above this many tickets of one (grid, building), narrow by bigrams
 RAREST = 6
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where a report says the problem is: building, unit, gates and roads named."""
-
-    building: str | None
-    unit: str | None
-    spots: frozenset[str]
-
-    @property
-    def named(self) -> bool:
-        """Whether the report names any place at all."""
-        return bool(self.building or self.spots)
-
-    def agrees(self, other: Place) -> bool:
-        """Nothing contradicts: buildings and units equal where both name one, not a building
-        against a gate or road, and a gate or road in common where both name some."""
-        if self.building and other.building and self.building != other.building:
-            return False
-        if self.unit and other.unit and self.unit != other.unit:
-            return False
-        # A building on one side and only gates or roads on the other are two places.
-        if (self.building is None) != (other.building is None) and (
-            (self.spots and self.building is None) or (other.spots and other.building is None)
-        ):
-            return False
-        # Gates and roads: where both name some, one's must be among the other's.
-        return not (
-            self.spots
-            and other.spots
-            and not (self.spots <= other.spots or other.spots <= self.spots)
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,14 +111,10 @@ def concepts(path: Path = CONCEPTS) -> Concepts:
 class Report:
     """A text reduced to what matching needs."""
 
-    place: Place
+    where: Whereabouts
     words: str  # the text without place words, filler and punctuation
     objects: frozenset[str] = frozenset()  # what it is about (电梯, 路灯, 下水道 …)
     faults: frozenset[str] = frozenset()  # what is wrong (坏, 漏水, 吵 …)
-    areas: frozenset[str] = frozenset()  # parts of the compound named (车库, 天台 …)
-    rooms: frozenset[str] = frozenset()  # flat numbers named (402, 1202)
-    floors: frozenset[str] = frozenset()  # floors named, and those of the flats (12 for 1202)
-    persons: frozenset[str] = frozenset()  # neighbours named, by surname
     canonical: str = ""  # the words with each concept written as one character
     chars: frozenset[str] = frozenset()  # the characters of the words
     bigrams: frozenset[str] = frozenset()  # … and their bigrams
@@ -246,100 +124,43 @@ class Report:
     object_kin: frozenset[str] = frozenset()  # its objects and those related to them
     fault_kin: frozenset[str] = frozenset()  # its specific faults and those related to them
 
-    def _only_areas(self) -> bool:
-        return bool(self.areas) and not self.place.named
+    @property
+    def place(self) -> Place:
+        return self.where.place
 
-    def _only_spots(self) -> bool:
-        return bool(self.place.spots) and not self.place.building and not self.areas
+    @property
+    def areas(self) -> frozenset[str]:
+        return self.where.areas
 
-    def _only_outdoors(self) -> bool:
-        return bool(self.areas & _OUTDOORS) and not self.place.named
+    @property
+    def rooms(self) -> frozenset[str]:
+        return self.where.rooms
+
+    @property
+    def persons(self) -> frozenset[str]:
+        return self.where.persons
 
     def same_place(self, other: Report) -> bool:
         """Same place, and not two different flats or parts of the compound."""
-        if not self.place.agrees(other.place):
-            return False
-        if self.areas and other.areas and not self.areas & other.areas:
-            return False
-        # A building against only a garden, square or market: 6栋楼下 is not the 中心花园.
-        if (self.place.building and other._only_outdoors() and not self.areas & other.areas) or (
-            other.place.building and self._only_outdoors() and not self.areas & other.areas
-        ):
-            return False
-        # A part of the compound against only a gate or road: 中心花园 is not the 东门.
-        if (self._only_areas() and other._only_spots()) or (
-            self._only_spots() and other._only_areas()
-        ):
-            return False
-        if self.persons and other.persons and not self.persons & other.persons:
-            return False  # 刘婆婆 is not 陈大爷
-        # Two flats are two places, unless one report names the other's floor: a neighbour
-        # quarrel names the flat above in one report and "十二楼" in the next.
-        return not (
-            self.rooms
-            and other.rooms
-            and not self.rooms & other.rooms
-            and not self.floors & other.floors
-        )
+        return self.where.agrees(other.where)
 
 
 def report(text: str) -> Report:
     """Normalise a message and take its place apart from its words."""
-    body = normalise(text).body
-    if (
-        _SEAT.search(body)
-        or _SPOKEN_ROOM.search(body)
-        or any(c in body for c in "壹贰叁肆伍陆柒捌玖拾")
-    ):
-        body = _SPOKEN_ROOM.sub(lambda m: m[0].translate(_DIGIT), body)
-        body = unify_places(_SEAT.sub(r"\1栋", body.translate(_CHEQUE)))
-    body = _BUILDING_UNIT.sub(r"\1栋\2单元", body)
-    buildings = _BUILDING.findall(body) or [
-        f"{chinese_number(group) or group}组" for group in _GROUP.findall(body)
-    ]
-    units = _UNIT.findall(body)
-    roads = [
-        # "幸福路和和平路": the second road is 和平路, not 和和平路
-        road[1:] if road[0] == "和" and len(road) > 3 else road
-        for road in _ROAD.findall(body) + _CROSSING.findall(body)
-        if road not in _NOT_ROADS and not _NOT_ROAD.search(road)
-    ]
-    gates = [gate.replace("大", "") for gate in _GATE.findall(body)]  # 东大门 is the 东门
-    spots = frozenset(gates + roads + _ESTATE.findall(body))
-    place = Place(
-        building=buildings[0]
-        if len(set(buildings)) == 1
-        else ("+".join(sorted(set(buildings))) or None),
-        unit=units[0] if len(set(units)) == 1 else None,
-        spots=spots,
-    )
-    rooms = frozenset(
-        [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
-        + [f"{n}号" for n in _NUMBERED.findall(body)]
-    )
-    floors = frozenset([room[:-2] for room in rooms if room.isdigit()] + _FLOOR.findall(body))
-    stripped = _ROOM.sub("", _UNIT.sub("", _BUILDING.sub("", body)))
-    for spot in spots:
-        stripped = stripped.replace(spot, "")
+    body = place_body(text)
+    where = whereabouts(body)
+    stripped = without_places(body, where.place)
     words = _NOISE.sub("", _FILLER.sub("", stripped))
     lexicon = concepts()
     found = lexicon.find(body)
     objects = frozenset(name for kind, name in found if kind == "object")
     faults = frozenset(name for kind, name in found if kind == "fault")
-    areas = frozenset(
-        [_AREA_NAME[area] for area in _AREA.findall(body)]
-        + [f"{''.join(side)}侧" for side in _SIDE.findall(body)]
-    )
     canonical = lexicon.canonical(words)
     return Report(
-        place=place,
+        where=where,
         words=words,
         objects=objects,
         faults=faults,
-        areas=areas,
-        rooms=rooms,
-        floors=floors,
-        persons=frozenset(a or b for a, b in _PERSON.findall(body)),
         canonical=canonical,
         chars=frozenset(words),
         bigrams=_grams(words),
