@@ -71,36 +71,56 @@ def measure(
     return (hits / total if total else 1.0), hits / positives, wrong
 
 
+def scored(
+    splits: list[tuple[list[Row], list[Row]]], category: Callable[[str], str]
+) -> tuple[list[Row], list[float]]:
+    """Each split's held pairs scored by a model trained on its other pairs, all together."""
+    rows: list[Row] = []
+    scores: list[float] = []
+    for held, rest in splits:
+        scores += scores_of(held, fit_pairs(rest, category), category)
+        rows += held
+    return rows, scores
+
+
+def table(title: str, rows: list[Row], scores: list[float], chosen: float | None = None) -> None:
+    """Precision and recall at each threshold, the shipped one marked."""
+    print(title)
+    for threshold in THRESHOLDS:
+        precision, recall, _ = measure(rows, scores, threshold)
+        mark = "  <- duplicates.threshold" if threshold == chosen else ""
+        print(f"  threshold {threshold:3d}: precision {precision:.3f}, recall {recall:.3f}{mark}")
+
+
 def main() -> None:
     classifier = TrainedClassifier()
     category = lru_cache(maxsize=None)(lambda text: classifier.classify(text).category)
     training = load_pairs()
     random.Random(SEED).shuffle(training)
     folds = [training[i::5] for i in range(5)]
-    cv_scores: list[float] = []
-    cv_rows: list[Row] = []
-    for k, held in enumerate(folds):
-        rest = [row for j, fold in enumerate(folds) if j != k for row in fold]
-        cv_scores += scores_of(held, fit_pairs(rest, category), category)
-        cv_rows += held
-    print(f"5-fold cross-validation on the {len(training)} packaged pairs:")
-    for threshold in THRESHOLDS:
-        precision, recall, _ = measure(cv_rows, cv_scores, threshold)
-        print(f"  threshold {threshold:3d}: precision {precision:.3f}, recall {recall:.3f}")
+    table(
+        f"5-fold cross-validation on the {len(training)} packaged pairs:",
+        *scored(
+            [
+                (held, [row for j, fold in enumerate(folds) if j != k for row in fold])
+                for k, held in enumerate(folds)
+            ],
+            category,
+        ),
+    )
     # Each writer has habits a model can learn: trained on the others' pairs and tested on
     # one writer's, the model meets a stranger, as it does in a real grid.
     writers = sorted(PAIRS_DIR.glob("*.jsonl"))
-    lowo_scores: list[float] = []
-    lowo_rows: list[Row] = []
-    for writer in writers:
-        held = load_pairs([writer])
-        rest = load_pairs([other for other in writers if other != writer])
-        lowo_scores += scores_of(held, fit_pairs(rest, category), category)
-        lowo_rows += held
-    print(f"each writer's pairs scored by a model trained on the other {len(writers) - 1}:")
-    for threshold in THRESHOLDS:
-        precision, recall, _ = measure(lowo_rows, lowo_scores, threshold)
-        print(f"  threshold {threshold:3d}: precision {precision:.3f}, recall {recall:.3f}")
+    table(
+        f"each writer's pairs scored by a model trained on the other {len(writers) - 1}:",
+        *scored(
+            [
+                (load_pairs([writer]), load_pairs([other for other in writers if other != writer]))
+                for writer in writers
+            ],
+            category,
+        ),
+    )
     chosen = DuplicatesConfig().threshold
     sure = ClassifierConfig().confidence_threshold
 
@@ -118,11 +138,12 @@ def main() -> None:
 
     holdout = load_pairs([HOLDOUT])
     held_scores = scores_of(holdout, PairModel.load(), category)
-    print(f"held-out pairs ({len(holdout)}, another writer), shipped model:")
-    for threshold in THRESHOLDS:
-        precision, recall, _ = measure(holdout, held_scores, threshold)
-        mark = "  <- duplicates.threshold" if threshold == chosen else ""
-        print(f"  threshold {threshold:3d}: precision {precision:.3f}, recall {recall:.3f}{mark}")
+    table(
+        f"held-out pairs ({len(holdout)}, another writer), shipped model:",
+        holdout,
+        held_scores,
+        chosen,
+    )
     precision, recall, wrong = measure(holdout, held_scores, chosen)
     print(
         f"at the shipped threshold {chosen:.0f}: merge precision {precision:.3f}, recall "
