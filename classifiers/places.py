@@ -78,8 +78,10 @@ _OUTDOORS = frozenset(
 _AREA_NAME = {variant: name for name, variants in _AREAS.items() for variant in variants.split("|")}
 _AREA = re.compile("|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)))
 # A road's name (人民路, 花园街), not 路灯 or 路面, and not "门口的路".
+# Words before a name that are no part of it (进人民路, 住滨江路, 把路堵了) are left out of it.
 _ROAD = re.compile(
-    r"[^\W\d_的了在是这那个有我你他她跟与就都也门口路街巷]{2,3}(?:路|街|巷|大道)(?![灯面口牌况线])"
+    r"[^\W\d_的了在是这那个有我你他她跟与就都也门口路街巷进住面沿经往从过去来靠兜班半组把条段头外到摆占堵走爬修挖]"
+    r"{2,3}(?:路|街|巷|大道)(?![灯面口牌况线])"
 )
 # A housing estate or village by name (锦华苑, 阳光小区, 杨柳村), not "我们小区" or "进村".
 _ESTATE = re.compile(
@@ -90,7 +92,7 @@ _ESTATE = re.compile(
 _CROSSING = re.compile(r"([^\W\d_的了在是这那个有我你他她跟与就都也门口路街]{2,3}[路街])口")
 # Words for a road that name none ("那条小路", "过马路", "把路堵了", "村口那段水泥路").
 _NOT_ROAD = re.compile(
-    r"[把条段头外过到往摆占堵走去从来爬修挖]|(?:马|小|大|土|水泥|柏油|石子|泥巴)[路街巷]$"
+    r"[把条段头外过到往摆占堵走去从来爬修挖]|(?:马|小|大|土|水泥|柏油|石子|泥巴|公)[路街巷]$"
     r"|(?:迷|上|带|让|问|绕|找|认|顺|开|半|赶|出|退|引|指|抄|铺)路$"
 )
 _NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路"})

@@ -151,6 +151,10 @@ def test_place_forms_are_one_place() -> None:
     assert report("锦华苑的门禁坏了").place.spots == {"锦华苑"}
     for text in ("我们小区停电了", "整个小区都停水了吗", "进村那段路烂了", "今天去社区打疫苗"):
         assert not report(text).place.spots, text
+    for text in ("18路车不进人民路站了", "我住人民路边上", "早上上班路过人民路", "人民路的路灯"):
+        assert report(text).place.spots == {"人民路"}, text
+    for text in ("2组公路边上有人倒垃圾", "把路堵了", "那条小路的路灯不亮"):
+        assert not report(text).place.spots, text
 
 
 def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
