@@ -11,11 +11,11 @@ never trained on or looked at while building the matcher. As in the bot, both me
 classified first, a is indexed as an open ticket and b matched against it.
 
 The tables score the matcher alone. The bot also compares a message only where the classifier
-takes both for appeals, sure enough (`classifier.confidence_threshold`) and not a private
-matter (bot/intake.py, bot/duplicates.py); the last line scores that on the held-out pairs, at
-the shipped threshold: a repeat the classifier takes for chatter is a missed merge there, a
-notice it takes for chatter no wrong one. (Not on the training pairs: the classifier is trained
-on many of their texts, `classifiers/data/extra_pairs.jsonl`.)
+takes both for appeals and neither for a private matter (bot/intake.py, bot/duplicates.py).
+The last line scores that on the held-out pairs, at the shipped threshold: a repeat the
+classifier takes for chatter is a missed merge there, a notice it takes for chatter no wrong
+one. (Not on the training pairs: the classifier is trained on many of their texts,
+`classifiers/data/extra_pairs.jsonl`.)
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
-from bot.config import ClassifierConfig, DuplicatesConfig
+from bot.config import DuplicatesConfig
 from bot.domain import Triage
 from classifiers import TrainedClassifier
 from classifiers.duplicates import DuplicateIndex, PairModel
@@ -122,16 +122,11 @@ def main() -> None:
         ),
     )
     chosen = DuplicatesConfig().threshold
-    sure = ClassifierConfig().confidence_threshold
 
     @cache
     def appeal(text: str) -> bool:
-        verdict = classifier.classify(text)
-        return (
-            verdict.triage.is_appeal
-            and verdict.triage is not Triage.PRIVATE
-            and verdict.confidence >= sure
-        )
+        triage = classifier.classify(text).triage
+        return triage.is_appeal and triage is not Triage.PRIVATE
 
     def compared(rows: list[Row]) -> list[bool]:
         return [appeal(str(row["a"])) and appeal(str(row["b"])) for row in rows]
@@ -152,7 +147,7 @@ def main() -> None:
     print("wrong merges by kind:", dict(wrong) or "none")
     precision, recall, wrong = measure(holdout, held_scores, chosen, compared(holdout))
     print(
-        f"in the bot (both messages confident appeals, not private): merge precision "
+        f"in the bot (both messages appeals, not private matters): merge precision "
         f"{precision:.3f}, recall {recall:.3f}; wrong merges: {dict(wrong) or 'none'}"
     )
 

@@ -79,10 +79,11 @@ class Intake:
             return True
         # Low confidence is said, not hidden: the ticket waits for a gridworker's word.
         unsure = verdict.confidence < self._threshold
-        # A repeat joins the open ticket it repeats; an unsure verdict is not trusted for that.
+        # A repeat joins the open ticket it repeats, an unsure one too: the match vouches for it
+        # (the ticket it joins was confirmed, or waits for a gridworker's word itself).
         original = (
             self._duplicates.original(ctx, verdict, message.text[:CLASSIFY_LIMIT])
-            if self._duplicates is not None and not unsure
+            if self._duplicates is not None
             else None
         )
         due = deadlines(

@@ -28,6 +28,16 @@ def unsure(unsure_config: Config, sqlite_url: str) -> FakeChat:
     return FakeChat(unsure_config, sqlite_url)
 
 
+def test_an_unsure_repeat_joins_the_ticket_it_repeats(unsure: FakeChat) -> None:
+    unsure.say(LIFT, sender="r1")
+    [reply] = unsure.say("三号楼二单元电梯又坏了！我家老人上不去楼😭", sender="r2")
+    assert "已并入 #1" in reply
+    [first, second] = unsure.tickets()
+    assert first.state is TicketState.PENDING  # still waits for a gridworker's word
+    assert second.state is TicketState.MERGED
+    assert sorted(r.user_id for r in first.reporters) == ["r1", "r2"]
+
+
 def test_an_unsure_ticket_waits_and_asks_the_gridworkers(unsure: FakeChat) -> None:
     [reply] = unsure.say(LIFT, sender="r1", name="李师傅")
     assert reply.startswith("@李师傅 @网格员小王 ")
