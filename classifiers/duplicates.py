@@ -38,6 +38,13 @@ _NOISE = re.compile(r"[\W\d_]+")
 _FILLER = re.compile(
     r"(?:请问|麻烦|赶紧|尽快|快点|一下|大家|我们|我家|你们|网格员|物业|社区|了|的|啊|呀|吧|呢|又|都|还|也|就|很|太|真)"
 )
+# Asking how, where or whether (a procedure, a permit, a schedule), passing on a notice, or
+# renting: another kind of message than a report of the same thing (门禁坏了 / 门禁卡在哪里办).
+_ENQUIRY = re.compile(
+    r"在哪里?(?:办|交|申请|登记|报名|领)|哪里(?:办|交|申请)|怎么(?:办理|申请|交|报名|领|登记|收费|算|分摊)"
+    r"|要带(?:什么|啥)|需要(?:什么|啥)(?:材料|资料|证件)|可以.{0,6}[不吗么嘛]|可唔可以|可不可以"
+    r"|几点[开关到]|几点开始|出租|想租|求租|转让|通知|转发|公告|温馨提示|请教|咨询|想问|问一下|问下"
+)
 CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
 _FIRST_SYMBOL = "\ue000"  # concepts are written as Unicode private-use characters from here
 # Faults that go with any other: "broken" and "nobody sees to it" say nothing against "no light".
@@ -113,6 +120,7 @@ class Report:
 
     where: Whereabouts
     words: str  # the text without place words, filler and punctuation
+    enquiry: bool = False  # asks how or when, passes on a notice, offers or seeks a let
     objects: frozenset[str] = frozenset()  # what it is about (电梯, 路灯, 下水道 …)
     faults: frozenset[str] = frozenset()  # what is wrong (坏, 漏水, 吵 …)
     canonical: str = ""  # the words with each concept written as one character
@@ -159,6 +167,7 @@ def report(text: str) -> Report:
     return Report(
         where=where,
         words=words,
+        enquiry=bool(_ENQUIRY.search(words)),
         objects=objects,
         faults=faults,
         canonical=canonical,
@@ -214,6 +223,7 @@ PAIR_FEATURES = (
     "both_differ",
     "core_match",
     "core_partial",
+    "enquiry_differs",
 )
 
 
@@ -263,6 +273,7 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         *_differences(a.canonical, b.canonical),
         float(objects_agree and faults_agree),
         float(objects_agree and not faults_differ and not (a.faults and b.faults)),
+        float(a.enquiry != b.enquiry),
     ]
 
 

@@ -263,6 +263,11 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     assert report("5栋楼道里有煤气味").objects == report("五栋天然气味道好大").objects == {"燃气"}
     assert not report("楼上天天吵，烦死了").faults - {"吵"}
     assert "停电" not in report("8栋楼下有人停电动车").faults
+    # asking how or when, or passing on a notice, is another kind of message than a report
+    assert report("东门门禁卡在哪里办？新搬来的").enquiry
+    assert report("通知：3栋电梯今天下午维保，请走楼梯").enquiry
+    assert not report("东门门禁刷卡没反应，进不去").enquiry
+    assert not report("3栋电梯又坏了，什么时候修好啊").enquiry
     lexicon = tmp_path / "concepts.txt"
     lexicon.write_text("object 电梯: 电梯\nrelated: 电梯 扶梯\n", encoding="utf-8")
     with pytest.raises(ValueError, match="扶梯"):
