@@ -18,10 +18,8 @@ _BUILDING = re.compile(r"(\d{1,3})栋")
 # not a range ("1-2楼", "3-5天") or a score ("2-1"). The classifier does not need it.
 _BUILDING_UNIT = re.compile(
     r"(?<![\d.\-:/])(\d{1,2})-(\d)(?:\s*单元|(?=\s*的?\s*(?:电梯|电题|升降机|楼道|楼梯|防盗门|大门|"
-    r"单元门|门禁|门口|楼下|楼顶|顶楼|1楼|2楼|天台|水管|消防|有人|那|这|住)))"
+    r"单元门|门禁|门口|楼下|楼顶|顶楼|1楼|2楼|天台|水管|有人|那|这|住)))"
 )
-# A number right after a road's name is its street number: 人民路15号楼下 is No. 15, downstairs.
-_STREET_NUMBER = re.compile(r"(路|街|巷|大道)(\d{1,4})栋")
 # Cantonese 九座 is building 9; 叁 is 三 written as on a cheque.
 _SEAT = re.compile(r"(?<![\d一二三四五六七八九十两])([\d一二三四五六七八九十]{1,3})座(?![桥山城])")
 _CHEQUE_DIGITS = "壹贰叁肆伍陆柒捌玖拾"
@@ -190,12 +188,11 @@ class Whereabouts:
 
 def place_body(text: str) -> str:
     """The message normalised as the classifier does it, with the place forms only matching
-    needs written one way too (九座, 叁栋, 七零二, 17-2电梯, 人民路15号)."""
+    needs written one way too (九座, 叁栋, 七零二, 17-2电梯)."""
     body = normalise(text).body
     if _SEAT.search(body) or _SPOKEN_ROOM.search(body) or any(c in body for c in _CHEQUE_DIGITS):
         body = _SPOKEN_ROOM.sub(lambda m: m[0].translate(_DIGIT), body)
         body = unify_places(_SEAT.sub(r"\1栋", body.translate(_CHEQUE)))
-    body = _STREET_NUMBER.sub(r"\1\2号", body)
     return _BUILDING_UNIT.sub(r"\1栋\2单元", body)
 
 
