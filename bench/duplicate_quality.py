@@ -24,7 +24,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 from bot.config import DuplicatesConfig
@@ -94,7 +94,7 @@ def table(title: str, rows: list[Row], scores: list[float], chosen: float | None
 
 def main() -> None:
     classifier = TrainedClassifier()
-    category = lru_cache(maxsize=None)(lambda text: classifier.classify(text).category)
+    category = cache(lambda text: classifier.classify(text).category)
     training = load_pairs()
     random.Random(SEED).shuffle(training)
     folds = [training[i::5] for i in range(5)]

@@ -137,16 +137,8 @@ class Report:
         return self.where.place
 
     @property
-    def areas(self) -> frozenset[str]:
-        return self.where.areas
-
-    @property
     def rooms(self) -> frozenset[str]:
         return self.where.rooms
-
-    @property
-    def persons(self) -> frozenset[str]:
-        return self.where.persons
 
     def same_place(self, other: Report) -> bool:
         """Same place, and not two different flats or parts of the compound."""
@@ -264,12 +256,11 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         float(not pa.named and not pb.named),
         float(bool(pa.unit and pa.unit == pb.unit)),
         float(bool(pa.spots & pb.spots)),
-        float(bool(a.areas & b.areas)),
+        float(bool(a.where.areas & b.where.areas)),
         float(bool(a.rooms & b.rooms)),
         float(same_category),
         *_leftovers(a.words, b.words),
         float(bool(only_a) and bool(only_b)),
-        *_leftovers(a.canonical, b.canonical, nearly=1),
         *_differences(a.canonical, b.canonical),
         float(objects_agree and faults_agree),
         float(objects_agree and not faults_differ and not (a.faults and b.faults)),
@@ -277,29 +268,32 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
     ]
 
 
-def _leftovers(a: str, b: str, nearly: int = 0) -> tuple[float, float]:
+def _leftovers(a: str, b: str) -> tuple[float, float]:
     """What is left of the shorter text once the longest common subsequence is taken away, as a
-    share of it, and whether (nearly) nothing is: one text adding words to the other is a
-    repeat, both putting other words in one place is another matter (体检 / 理发)."""
+    share of it, and whether nothing is: one text adding words to the other is a repeat, both
+    putting other words in one place is another matter (体检 / 理发)."""
     common = LCSseq.similarity(a, b)
     left = min(len(a), len(b)) - common
-    return left / max(1, min(len(a), len(b))), float(left <= nearly)
+    return left / max(1, min(len(a), len(b))), float(left == 0)
 
 
-def _differences(a: str, b: str) -> tuple[float, float, float]:
+def _differences(a: str, b: str) -> tuple[float, float, float, float, float]:
     """What each text has that the other lacks, once their longest common subsequence is set
-    aside: how alike those parts are, how much of the longer text they are, and whether both
-    texts put two or more characters of their own (公交站有人打架 / 公交站有人晕倒)."""
+    aside: `_leftovers` of the two (nearly nothing left being one character), how alike those
+    parts are, how much of the longer text they are, and whether both texts put two or more
+    characters of their own (公交站有人打架 / 公交站有人晕倒). One alignment serves all five."""
     own_a, own_b = [], []
     for op in LCSseq.opcodes(a, b):
         if op.tag != "equal":
             own_a.append(a[op.src_start : op.src_end])
             own_b.append(b[op.dest_start : op.dest_end])
     left_a, left_b = "".join(own_a), "".join(own_b)
-    longer = max(len(a), len(b))
+    left_of_shorter = len(left_a) if len(a) <= len(b) else len(left_b)
     return (
+        left_of_shorter / max(1, min(len(a), len(b))),
+        float(left_of_shorter <= 1),
         fuzz.ratio(left_a, left_b) / 100 if left_a and left_b else 0.0,
-        max(len(left_a), len(left_b)) / max(1, longer),
+        max(len(left_a), len(left_b)) / max(1, max(len(a), len(b))),
         float(min(len(left_a), len(left_b)) >= 2),
     )
 
