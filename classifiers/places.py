@@ -28,7 +28,6 @@ _CHEQUE = str.maketrans(_CHEQUE_DIGITS, "一二三四五六七八九十")
 _SPOKEN_ROOM = re.compile(
     r"[一二三四五六七八九][一二三四五六七八九零〇]?[零〇][一二三四五六七八九]"
 )
-_DIGIT = str.maketrans("零〇一二三四五六七八九", "00123456789")
 # A neighbour named by surname and how one calls them (刘婆婆, 陈大爷, 老李家): two reports naming
 # different neighbours are about two households.
 _SURNAMES = (
@@ -191,7 +190,7 @@ def place_body(text: str) -> str:
     needs written one way too (九座, 叁栋, 七零二, 17-2电梯)."""
     body = normalise(text).body
     if _SEAT.search(body) or _SPOKEN_ROOM.search(body) or any(c in body for c in _CHEQUE_DIGITS):
-        body = _SPOKEN_ROOM.sub(lambda m: m[0].translate(_DIGIT), body)
+        body = _SPOKEN_ROOM.sub(lambda m: str(chinese_number(m[0])), body)
         body = unify_places(_SEAT.sub(r"\1栋", body.translate(_CHEQUE)))
     return _BUILDING_UNIT.sub(r"\1栋\2单元", body)
 
