@@ -34,10 +34,11 @@ from classifiers.normalize import normalise, simplify
 from classifiers.places import Place, Whereabouts, place_body, whereabouts, without_places
 
 _NOISE = re.compile(r"[\W\d_]+")
+_NOISE_BUT_CONCEPTS = re.compile(r"(?:[^\w\ue000-\uf8ff]|[\d_])+")
 # Words every report carries whatever its problem: leaving them out sharpens the comparison.
-_FILLER = re.compile(
-    r"(?:请问|麻烦|赶紧|尽快|快点|一下|大家|我们|我家|你们|网格员|物业|社区|了|的|啊|呀|吧|呢|又|都|还|也|就|很|太|真)"
-)
+# The particles go only after the concepts are read: many a variant holds one (坏了, 又停了).
+_FILLER = re.compile(r"请问|麻烦|赶紧|尽快|快点|一下|大家|我们|我家|你们|网格员|物业|社区")
+_PARTICLES = re.compile(r"[了的啊呀吧呢又都还也就很太真]")
 # Asking how, where or whether (a procedure, a permit, a schedule), passing on a notice, or
 # renting: another kind of message than a report of the same thing (门禁坏了 / 门禁卡在哪里办).
 _ENQUIRY = re.compile(
@@ -150,12 +151,13 @@ def report(text: str) -> Report:
     body = place_body(text)
     where = whereabouts(body)
     stripped = without_places(body, where.place)
-    words = _NOISE.sub("", _FILLER.sub("", stripped))
+    plain = _FILLER.sub("", stripped)
+    words = _NOISE.sub("", _PARTICLES.sub("", plain))
     lexicon = concepts()
     found = lexicon.find(body)
     objects = frozenset(name for kind, name in found if kind == "object")
     faults = frozenset(name for kind, name in found if kind == "fault")
-    canonical = lexicon.canonical(words)
+    canonical = _NOISE_BUT_CONCEPTS.sub("", _PARTICLES.sub("", lexicon.canonical(plain)))
     return Report(
         where=where,
         words=words,

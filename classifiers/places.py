@@ -78,17 +78,21 @@ _AREA_NAME = {variant: name for name, variants in _AREAS.items() for variant in 
 _AREA = re.compile("|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)))
 # A road's name (人民路, 花园街), not 路灯 or 路面, and not "门口的路".
 # Words before a name that are no part of it (进人民路, 住滨江路, 把路堵了) are left out of it.
-_ROAD = re.compile(
-    r"[^\W\d_的了在是这那个有我你他她跟与就都也门口路街巷进住面沿经往从过去来靠兜班半组把条段头外到摆占堵走爬修挖]"
-    r"{2,3}(?:路|街|巷|大道)(?![灯面口牌况线])"
+# Characters of words around a name, never of the name (走不动路, 离和平街不远, 烟大得路上).
+_NOT_NAME = (
+    "的了在是这那个有我你他她们跟与就都也不得着见被把让给又要最请问求离下看压停堆满晒倒落飘封炸雨夜孩些细近一"
+    "说听谁知刚才再开始展关于希望谢祝喊买什么跑转自网格员报经搞清理弃穿接位壁年农旧"
 )
+_ROAD_NOT_NAME = "门口路街巷进住面沿经往从过去来靠兜班半组条段头外到摆占堵挡走爬修挖短线照区车行"
+_NAME_CHAR = rf"[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}]"
+_ROAD = re.compile(_NAME_CHAR + r"{2,3}(?:路|街|巷|大道)(?![灯面口牌况线])")
 # A housing estate or village by name (锦华苑, 阳光小区, 杨柳村), not "我们小区" or "进村".
 _ESTATE = re.compile(
-    r"[^\W\d_的了在是这那个有我你他她跟与就都也门口路街巷进出到全整本隔壁对面旁边里去来住今昨明天早晚上下午]"
+    rf"[^\W\d_{_NOT_NAME}门口路街巷进出到全整本隔壁对面旁边里去来住今昨明天早晚上下午点前荐]"
     r"{2,3}(?:苑|家园|小区|新村|村)(?![委民里口头道边子])"
 )
 # A road named at its crossing ("建设路口"), not a crossing that is no road's name.
-_CROSSING = re.compile(r"([^\W\d_的了在是这那个有我你他她跟与就都也门口路街]{2,3}[路街])口")
+_CROSSING = re.compile("(" + _NAME_CHAR + r"{2,3}[路街])口")
 # Words for a road that name none ("那条小路", "过马路", "把路堵了", "村口那段水泥路").
 _NOT_ROAD = re.compile(
     r"[把条段头外过到往摆占堵走去从来爬修挖]|(?:马|小|大|土|水泥|柏油|石子|泥巴|公)[路街巷]$"
