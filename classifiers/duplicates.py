@@ -39,12 +39,14 @@ _NOISE_BUT_CONCEPTS = re.compile(r"(?:[^\w\ue000-\uf8ff]|[\d_])+")
 # The particles go only after the concepts are read: many a variant holds one (坏了, 又停了).
 _FILLER = re.compile(r"请问|麻烦|赶紧|尽快|快点|一下|大家|我们|我家|你们|网格员|物业|社区")
 _PARTICLES = re.compile(r"[了的啊呀吧呢又都还也就很太真]")
-# Asking how, where or whether (a procedure, a permit, a schedule), passing on a notice, or
-# renting: another kind of message than a report of the same thing (门禁坏了 / 门禁卡在哪里办).
+# Asking how, where or whether (a procedure, a permit, a schedule), passing on a notice or a
+# plan (明天停水), or renting: another kind of message than a report of the same thing
+# (门禁坏了 / 门禁卡在哪里办, 2号楼停水了 / 2号楼明天9点到5点停水).
 _ENQUIRY = re.compile(
     r"在哪里?(?:办|交|申请|登记|报名|领)|哪里(?:办|交|申请)|怎么(?:办理|申请|交|报名|领|登记|收费|算|分摊)"
     r"|要带(?:什么|啥)|需要(?:什么|啥)(?:材料|资料|证件)|可以.{0,6}[不吗么嘛]|可唔可以|可不可以"
     r"|几点[开关到]|几点开始|出租|想租|求租|转让|通知|转发|公告|温馨提示|请教|咨询|想问|问一下|问下"
+    r"|明天|后天|下周|下个月|将于|届时"
 )
 CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
 _FIRST_SYMBOL = "\ue000"  # concepts are written as Unicode private-use characters from here
@@ -121,7 +123,7 @@ class Report:
 
     where: Whereabouts
     words: str  # the text without place words, filler and punctuation
-    enquiry: bool = False  # asks how or when, passes on a notice, offers or seeks a let
+    enquiry: bool = False  # asks how or when, passes on a notice or plan, offers a let
     objects: frozenset[str] = frozenset()  # what it is about (电梯, 路灯, 下水道 …)
     faults: frozenset[str] = frozenset()  # what is wrong (坏, 漏水, 吵 …)
     canonical: str = ""  # the words with each concept written as one character

@@ -155,6 +155,10 @@ def test_place_forms_are_one_place() -> None:
         assert report(text).place.spots == {"人民路"}, text
     for text in ("2组公路边上有人倒垃圾", "把路堵了", "那条小路的路灯不亮"):
         assert not report(text).place.spots, text
+    # words around a name are no part of it
+    for text in ("郑老爷子走不动路了", "二组路口的反光镜坏了", "今晚10点前小区停水", "谢谢各位街坊"):
+        assert not report(text).place.spots, text
+    assert report("离和平街不远有根管子冒水").place.spots == {"和平街"}
 
 
 def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
@@ -251,6 +255,8 @@ def test_concepts_write_each_thing_one_way() -> None:
     lexicon = concepts()
     assert lexicon.canonical("楼道里好多耗子") == lexicon.canonical("楼道里好多老鼠")
     assert report("三号楼升降机烂了").objects == report("3栋电梯坏了").objects
+    # a variant holding a particle (又停了, 坏了) is read before the particles go
+    assert report("3栋电梯又停了").canonical == report("三号楼升降机坏了").canonical
 
 
 def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
@@ -268,6 +274,8 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     assert report("通知：3栋电梯今天下午维保，请走楼梯").enquiry
     assert not report("东门门禁刷卡没反应，进不去").enquiry
     assert not report("3栋电梯又坏了，什么时候修好啊").enquiry
+    assert report("2号楼明天上午9点到下午5点停水，大家提前接好水").enquiry  # a plan
+    assert not report("2号楼停水了，什么时候来水？").enquiry
     lexicon = tmp_path / "concepts.txt"
     lexicon.write_text("object 电梯: 电梯\nrelated: 电梯 扶梯\n", encoding="utf-8")
     with pytest.raises(ValueError, match="扶梯"):
