@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
@@ -63,17 +64,19 @@ class Concepts:
     character per concept, so that a concept is a single character to rapidfuzz."""
 
     pattern: re.Pattern[str]
-    meaning: dict[str, tuple[str, str]]  # variant -> (kind, concept)
+    meaning: dict[str, tuple[tuple[str, str], ...]]  # variant -> its (kind, concept)s
     symbol: dict[str, str]  # concept -> its character
     kin: dict[str, frozenset[str]]  # concept -> itself and the concepts related to it
 
     def find(self, text: str) -> list[tuple[str, str]]:
         """The (kind, concept) of every variant in the text, longest match first."""
-        return [self.meaning[m] for m in self.pattern.findall(text)]
+        return [found for m in self.pattern.findall(text) for found in self.meaning[m]]
 
     def canonical(self, text: str) -> str:
         """The text with every variant replaced by its concept's character."""
-        return self.pattern.sub(lambda m: self.symbol[self.meaning[m[0]][1]], text)
+        return self.pattern.sub(
+            lambda m: "".join(self.symbol[name] for _, name in self.meaning[m[0]]), text
+        )
 
     def kin_of(self, names: Iterable[str]) -> frozenset[str]:
         """The concepts and all those related to them."""
@@ -86,11 +89,13 @@ class Concepts:
 
 @lru_cache(maxsize=1)
 def concepts(path: Path = CONCEPTS) -> Concepts:
-    """Read `concepts.txt` (`kind name: variant|variant` and `related: name name …`), once per
-    process."""
+    """Read `concepts.txt` (`kind name: variant|variant`, `related: name name …` and
+    `also name: variant|variant`), once per process."""
     meaning: dict[str, tuple[str, str]] = {}
+    kind_of: dict[str, str] = {}
     symbol: dict[str, str] = {}
     kin: defaultdict[str, set[str]] = defaultdict(set)
+    also: defaultdict[str, list[str]] = defaultdict(list)
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -101,20 +106,51 @@ def concepts(path: Path = CONCEPTS) -> Concepts:
                 kin[name] |= group
             continue
         kind, _, name = head.strip().partition(" ")
+        words = [word for variant in variants.split("|") if (word := simplify(variant.strip()))]
+        if kind == "also":
+            for word in words:
+                also[word].append(name)
+            continue
         symbol.setdefault(name, chr(ord(_FIRST_SYMBOL) + len(symbol)))
+        kind_of.setdefault(name, kind)
         kin[name].add(name)
-        for variant in variants.split("|"):
-            if word := simplify(variant.strip()):
-                meaning.setdefault(word, (kind, name))
-    if unknown := set(kin) - set(symbol):
-        raise ValueError(f"{path}: related names no concept of that name: {sorted(unknown)}")
-    words = sorted(meaning, key=len, reverse=True)
+        for word in words:
+            meaning.setdefault(word, (kind, name))
+    named = set(kin) | {name for names in also.values() for name in names}
+    if unknown := named - set(symbol):
+        raise ValueError(f"{path}: no concept of the name {sorted(unknown)}")
+    if unread := set(also) - set(meaning):
+        raise ValueError(f"{path}: `also` of words no concept lists: {sorted(unread)}")
     return Concepts(
-        re.compile("|".join(map(re.escape, words))),
-        meaning,
+        re.compile(_longest_first(meaning)),
+        {
+            word: (found, *((kind_of[name], name) for name in also.get(word, ())))
+            for word, found in meaning.items()
+        },
         symbol,
         {name: frozenset(group) for name, group in kin.items()},
     )
+
+
+def _longest_first(words: Iterable[str]) -> str:
+    """One regular expression for the words that matches the longest of them at each place,
+    written as their trie: thousands of variants cost a few steps a character, not one try
+    each."""
+    trie: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, dict[str, Any]]) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in node.items() if char]
+        if not branches:
+            return ""
+        group = f"(?:{'|'.join(branches)})"
+        return group + "?" if "" in node else group  # greedy: the longer word first
+
+    return pattern(trie)
 
 
 @dataclass(frozen=True, slots=True)
