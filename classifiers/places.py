@@ -69,10 +69,17 @@ _AREAS = {
     "学校": "学校|小学|中学|幼儿园",
     "医院": "医院",
     "超市": "超市",
+    # a village's landmarks
+    "村口": "村口|进村口|村头",
+    "后山": "后山|山上|山坡",
+    "河边": "河边|河沟边|河堤|河坎|河岸",
+    "桥头": "桥头|桥边",
+    "晒坝": "晒坝|晒场|晒谷场",
 }
 # Parts of a grid outside any building.
 _OUTDOORS = frozenset(
     {"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"}
+    | {"村口", "后山", "河边", "桥头", "晒坝"}
 )
 _AREA_NAME = {variant: name for name, variants in _AREAS.items() for variant in variants.split("|")}
 _AREA = re.compile("|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)))

@@ -164,6 +164,9 @@ def test_place_forms_are_one_place() -> None:
     ):
         assert not report(text).place.spots, text
     assert report("离和平街不远有根管子冒水").place.spots == {"和平街"}
+    # a village's landmarks are places of their own
+    assert not report("一组村口那根电线杆歪了").same_place(report("一组小学门口那根电线杆歪了"))
+    assert report("一组村口那根电线杆歪了").same_place(report("一组村头电杆歪得好凶"))
 
 
 def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
@@ -281,6 +284,8 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     assert not report("3栋电梯又坏了，什么时候修好啊").enquiry
     assert report("2号楼明天上午9点到下午5点停水，大家提前接好水").enquiry  # a plan
     assert not report("2号楼停水了，什么时候来水？").enquiry
+    for text in ("5栋门口的公告栏玻璃碎了", "出租车乱停在东门", "通知栏被人撕了"):
+        assert not report(text).enquiry, text
     lexicon = tmp_path / "concepts.txt"
     lexicon.write_text("object 电梯: 电梯\nrelated: 电梯 扶梯\n", encoding="utf-8")
     with pytest.raises(ValueError, match="扶梯"):
