@@ -81,6 +81,8 @@ _OUTDOORS = frozenset(
     {"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"}
     | {"村口", "后山", "河边", "桥头", "晒坝"}
 )
+_LANDMARKS = frozenset({"村口", "后山", "河边", "桥头", "晒坝"})  # a village's, not a compound's
+_INDOORS = frozenset(_AREAS) - _OUTDOORS  # parts of a building
 _AREA_NAME = {variant: name for name, variants in _AREAS.items() for variant in variants.split("|")}
 _AREA = re.compile("|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)))
 # A road's name (人民路, 花园街), not 路灯 or 路面, and not "门口的路".
@@ -172,7 +174,7 @@ class Whereabouts:
         compound, households, or a building against only a gate, road or garden."""
         if not self.place.agrees(other.place):
             return False
-        if self.areas and other.areas and not self.areas & other.areas:
+        if self.areas and other.areas and not self.areas & other.areas and not _levels(self, other):
             return False
         # A building against only a garden, square or market: 6栋楼下 is not the 中心花园.
         if (self.place.building and other._only_outdoors() and not self.areas & other.areas) or (
@@ -194,6 +196,14 @@ class Whereabouts:
             and not self.rooms & other.rooms
             and not self.floors & other.floors
         )
+
+
+def _levels(one: Whereabouts, other: Whereabouts) -> bool:
+    """Whether one names only a village's landmarks and the other only parts of a building: the
+    屋顶 of the 祠堂 at the 村口 is both, so the two say nothing against each other."""
+    return (one.areas <= _LANDMARKS and other.areas <= _INDOORS) or (
+        other.areas <= _LANDMARKS and one.areas <= _INDOORS
+    )
 
 
 def place_body(text: str) -> str:

@@ -167,6 +167,7 @@ def test_place_forms_are_one_place() -> None:
     # a village's landmarks are places of their own
     assert not report("一组村口那根电线杆歪了").same_place(report("一组小学门口那根电线杆歪了"))
     assert report("一组村口那根电线杆歪了").same_place(report("一组村头电杆歪得好凶"))
+    assert report("村里那座老祠堂屋顶塌了一角").same_place(report("村头祠堂垮了一个角"))
 
 
 def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
