@@ -38,9 +38,14 @@ _SURNAMES = (
 _PERSON = re.compile(
     rf"(?:老|小)?([{_SURNAMES}])(?:婆婆|奶奶|爷爷|大爷|阿姨|大妈|叔叔|伯伯|嬢嬢|孃孃|婶婶|大哥|大姐|"
     rf"大叔|师傅|老师|叔|伯|姐|哥|婶|姨|婆)|老([{_SURNAMES}])(?=家|头|两口子|[^\u4e00-\u9fff]|$)"
+    # a household by its surname (林家出租屋, 黄家在加层), not 石家庄 or 交钱家里
+    rf"|(?<![我你他她大人谁哪自全咱各老小])([{_SURNAMES}])家(?![庄坝湾村园属里长具电私人乡])"
 )
-# A floor named: 十二楼 and 12层 are the floor of flat 1202.
-_FLOOR = re.compile(r"(?<!\d)(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
+# A floor named: 十二楼 and 12层 are the floor of flat 1202; B1, 负2楼 are below ground.
+_FLOOR = re.compile(r"(?<![\d负Bb\-])(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
+_BASEMENT = re.compile(r"(?:负|(?<![A-Za-z])[Bb])(\d)(?![\d.])")
+# A numbered lane of a village or old town (一巷, 4巷): two lanes are two places.
+_LANE = re.compile(r"(?<![\d一二三四五六七八九十])([\d一二三四五六七八九十]{1,2})巷")
 _UNIT = re.compile(r"(\d{1,2})单元")
 _ROOM = re.compile(r"\d{3,4}室")
 _ROOMS = re.compile(
@@ -226,15 +231,16 @@ def whereabouts(body: str) -> Whereabouts:
         # "幸福路和和平路": the second road is 和平路, not 和和平路
         road[1:] if road[0] == "和" and len(road) > 3 else road
         for road in _ROAD.findall(body) + _CROSSING.findall(body)
-        if road not in _NOT_ROADS and not _NOT_ROAD.search(road)
+        if road not in _NOT_ROADS and not _NOT_ROAD.search(road) and not _LANE.search(road)
     ]
+    lanes = [f"{chinese_number(lane) or lane}巷" for lane in _LANE.findall(body)]
     gates = [gate.replace("大", "") for gate in _GATE.findall(body)]  # 东大门 is the 东门
     place = Place(
         building=buildings[0]
         if len(set(buildings)) == 1
         else ("+".join(sorted(set(buildings))) or None),
         unit=units[0] if len(set(units)) == 1 else None,
-        spots=frozenset(gates + roads + _ESTATE.findall(body)),
+        spots=frozenset(gates + roads + lanes + _ESTATE.findall(body)),
     )
     rooms = frozenset(
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
@@ -247,8 +253,12 @@ def whereabouts(body: str) -> Whereabouts:
             + [f"{''.join(side)}侧" for side in _SIDE.findall(body)]
         ),
         rooms=rooms,
-        floors=frozenset([room[:-2] for room in rooms if room.isdigit()] + _FLOOR.findall(body)),
-        persons=frozenset(a or b for a, b in _PERSON.findall(body)),
+        floors=frozenset(
+            [room[:-2] for room in rooms if room.isdigit()]
+            + _FLOOR.findall(body)
+            + [f"B{level}" for level in _BASEMENT.findall(body)]
+        ),
+        persons=frozenset("".join(names) for names in _PERSON.findall(body)),
     )
 
 

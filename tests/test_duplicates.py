@@ -168,6 +168,12 @@ def test_place_forms_are_one_place() -> None:
     assert not report("一组村口那根电线杆歪了").same_place(report("一组小学门口那根电线杆歪了"))
     assert report("一组村口那根电线杆歪了").same_place(report("一组村头电杆歪得好凶"))
     assert report("村里那座老祠堂屋顶塌了一角").same_place(report("村头祠堂垮了一个角"))
+    # numbered lanes and households by surname are places of their own
+    assert not report("陈厝村一巷水管爆了").same_place(report("陈厝村四巷水管破了"))
+    assert report("陈厝村水管爆了").same_place(report("陈厝村一巷水管爆了"))
+    assert not report("林家出租屋有人在屋里充电瓶").same_place(report("黄家出租屋有人拎电池上楼充"))
+    assert not report("我是石家庄来的，交钱家里人去办").where.persons
+    assert report("地库B1电梯厅灯全灭了").where.floors == report("负一楼电梯厅黑了").where.floors
 
 
 def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
