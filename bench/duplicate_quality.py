@@ -2,8 +2,8 @@
 
 Run: .venv/bin/python bench/duplicate_quality.py
 
-The duplicate model is trained on the packaged pairs (`classifiers/data/pairs/`: 3,320 pairs
-by eight writers, a file each). They are scored by 5-fold cross-validation, and writer by
+The duplicate model is trained on the packaged pairs (`classifiers/data/pairs/`: 3,920 pairs
+by ten writers, a file each). They are scored by 5-fold cross-validation, and writer by
 writer with a model trained on the other writers' pairs (the fairer test: real residents are
 strangers to the model). The figures that count are those on
 `tests/data/duplicate_pairs_holdout.jsonl`, 300 pairs another writer made for this test alone,

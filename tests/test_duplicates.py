@@ -173,6 +173,7 @@ def test_place_forms_are_one_place() -> None:
     assert report("陈厝村水管爆了").same_place(report("陈厝村一巷水管爆了"))
     assert not report("林家出租屋有人在屋里充电瓶").same_place(report("黄家出租屋有人拎电池上楼充"))
     assert not report("我是石家庄来的，交钱家里人去办").where.persons
+    assert not report("水管爆了 水冒老高").where.persons  # "as high as can be", not 老高
     assert report("地库B1电梯厅灯全灭了").where.floors == report("负一楼电梯厅黑了").where.floors
 
 
