@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from classifiers.normalize import chinese_number, normalise, unify_places
 
-_BUILDING = re.compile(r"(\d{1,3})栋")
+_BUILDING = re.compile(r"(\d{1,3}|[A-H])栋")
+# Towers by letter: A座, b栋, C幢 are buildings A, B and C (not B1 or C区).
+_LETTERED = re.compile(r"(?<![A-Za-z])([A-Ha-h])\s*(?:座|栋|幢|号楼)")
 # "17-2" is building 17, unit 2 where a part of the building follows ("17-2电梯", "15-3楼梯间"),
 # not a range ("1-2楼", "3-5天") or a score ("2-1"). The classifier does not need it.
 _BUILDING_UNIT = re.compile(
@@ -218,6 +220,7 @@ def place_body(text: str) -> str:
     if _SEAT.search(body) or _SPOKEN_ROOM.search(body) or any(c in body for c in _CHEQUE_DIGITS):
         body = _SPOKEN_ROOM.sub(lambda m: str(chinese_number(m[0])), body)
         body = unify_places(_SEAT.sub(r"\1栋", body.translate(_CHEQUE)))
+    body = _LETTERED.sub(lambda m: f"{m[1].upper()}栋", body)
     return _BUILDING_UNIT.sub(r"\1栋\2单元", body)
 
 
