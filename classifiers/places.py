@@ -73,7 +73,10 @@ _AREAS = {
     "路口": "路口|十字路口",
     "天桥": "天桥|人行天桥|桥下|桥底",
     "公园": "公园",
-    "学校": "学校|小学|中学|幼儿园",
+    "学校": "学校",
+    "小学": "小学",
+    "中学": "中学",
+    "幼儿园": "幼儿园",
     "医院": "医院",
     "超市": "超市",
     # a village's landmarks
@@ -86,10 +89,13 @@ _AREAS = {
 # Parts of a grid outside any building.
 _OUTDOORS = frozenset(
     {"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"}
+    | {"小学", "中学", "幼儿园"}
     | {"村口", "后山", "河边", "桥头", "晒坝"}
 )
 _LANDMARKS = frozenset({"村口", "后山", "河边", "桥头", "晒坝"})  # a village's, not a compound's
 _INDOORS = frozenset(_AREAS) - _OUTDOORS  # parts of a building
+# Kinds of one part: a 小学 is a 学校, and not the 中学.
+_KIND_OF = {"小学": "学校", "中学": "学校", "幼儿园": "学校"}
 _AREA_NAME = {variant: name for name, variants in _AREAS.items() for variant in variants.split("|")}
 _AREA = re.compile("|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)))
 # A road's name (人民路, 花园街), not 路灯 or 路面, and not "门口的路".
@@ -165,6 +171,7 @@ class Whereabouts:
     areas: frozenset[str] = frozenset()  # parts of the compound named (车库, 天台 …)
     rooms: frozenset[str] = frozenset()  # flat numbers named (402, 1202)
     floors: frozenset[str] = frozenset()  # floors named, and those of the flats (12 for 1202)
+    storeys: frozenset[str] = frozenset()  # the floors named outright (十二楼, B1)
     persons: frozenset[str] = frozenset()  # neighbours named, by surname
 
     def _only_areas(self) -> bool:
@@ -181,7 +188,11 @@ class Whereabouts:
         compound, households, or a building against only a gate, road or garden."""
         if not self.place.agrees(other.place):
             return False
-        if self.areas and other.areas and not self.areas & other.areas and not _levels(self, other):
+        mine, theirs = _coarse(self.areas), _coarse(other.areas)
+        if mine and theirs and not mine & theirs and not _levels(self, other):
+            return False
+        kinds, their_kinds = self.areas & _KIND_OF.keys(), other.areas & _KIND_OF.keys()
+        if kinds and their_kinds and not kinds & their_kinds:
             return False
         # A building against only a garden, square or market: 6栋楼下 is not the 中心花园.
         if (self.place.building and other._only_outdoors() and not self.areas & other.areas) or (
@@ -195,14 +206,21 @@ class Whereabouts:
             return False
         if self.persons and other.persons and not self.persons & other.persons:
             return False  # 刘婆婆 is not 陈大爷
-        # Two flats are two places, unless one report names the other's floor: a neighbour
-        # quarrel names the flat above in one report and "十二楼" in the next.
+        # Two flats are two places, unless one report names the other's floor outright: a
+        # neighbour quarrel names the flat above in one report and "十二楼" in the next.
         return not (
             self.rooms
             and other.rooms
             and not self.rooms & other.rooms
-            and not self.floors & other.floors
+            and not (self._flat_floors() & other.storeys or other._flat_floors() & self.storeys)
         )
+
+    def _flat_floors(self) -> frozenset[str]:
+        return frozenset(room[:-2] for room in self.rooms if room.isdigit())
+
+
+def _coarse(areas: frozenset[str]) -> frozenset[str]:
+    return frozenset(_KIND_OF.get(area, area) for area in areas)
 
 
 def _levels(one: Whereabouts, other: Whereabouts) -> bool:
@@ -245,6 +263,7 @@ def whereabouts(body: str) -> Whereabouts:
         unit=units[0] if len(set(units)) == 1 else None,
         spots=frozenset(gates + roads + lanes + _ESTATE.findall(body)),
     )
+    storeys = frozenset(_FLOOR.findall(body) + [f"B{level}" for level in _BASEMENT.findall(body)])
     rooms = frozenset(
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
         + [f"{n}号" for n in _NUMBERED.findall(body)]
@@ -256,11 +275,8 @@ def whereabouts(body: str) -> Whereabouts:
             + [f"{''.join(side)}侧" for side in _SIDE.findall(body)]
         ),
         rooms=rooms,
-        floors=frozenset(
-            [room[:-2] for room in rooms if room.isdigit()]
-            + _FLOOR.findall(body)
-            + [f"B{level}" for level in _BASEMENT.findall(body)]
-        ),
+        floors=frozenset([room[:-2] for room in rooms if room.isdigit()]) | storeys,
+        storeys=storeys,
         persons=frozenset("".join(names) for names in _PERSON.findall(body)),
     )
 

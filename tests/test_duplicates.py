@@ -170,6 +170,11 @@ def test_place_forms_are_one_place() -> None:
     assert not report("一组村口那根电线杆歪了").same_place(report("一组小学门口那根电线杆歪了"))
     assert report("一组村口那根电线杆歪了").same_place(report("一组村头电杆歪得好凶"))
     assert report("村里那座老祠堂屋顶塌了一角").same_place(report("村头祠堂垮了一个角"))
+    # a 小学 is a 学校 and not the 中学; two flats of one floor are two places
+    assert not report("新围小学门口减速带被压烂了").same_place(report("新围中学门口的减速带坏了"))
+    assert report("小学门口放学堵死了").same_place(report("学校门口那段堵得水泄不通"))
+    assert not report("宿舍1栋302门锁坏了").same_place(report("宿舍1栋305门锁坏了"))
+    assert report("1202天天跺脚").same_place(report("我家1102，楼上十二楼天天吵"))
     # numbered lanes and households by surname are places of their own
     assert not report("陈厝村一巷水管爆了").same_place(report("陈厝村四巷水管破了"))
     assert report("陈厝村水管爆了").same_place(report("陈厝村一巷水管爆了"))
@@ -294,6 +299,7 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     assert not report("3栋电梯又坏了，什么时候修好啊").enquiry
     assert report("2号楼明天上午9点到下午5点停水，大家提前接好水").enquiry  # a plan
     assert not report("2号楼停水了，什么时候来水？").enquiry
+    assert report("昨天C座电梯困人的事已经处理好了，谢谢师傅").enquiry  # a thanks, no report
     for text in ("5栋门口的公告栏玻璃碎了", "出租车乱停在东门", "通知栏被人撕了"):
         assert not report(text).enquiry, text
     lexicon = tmp_path / "concepts.txt"
