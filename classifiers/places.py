@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from classifiers.normalize import chinese_number, normalise, unify_places
 
 _BUILDING = re.compile(r"(\d{1,3}|[A-H])栋")
+# A building word and its number (握手楼3号, 8号宿舍, 老公房5号) is a building, not a flat.
+_KINDS_OF_BUILDING = "握手楼|老公房|公房|筒子楼|宿舍楼|宿舍|住宅楼|公寓楼|公寓"
+_NUMBER_AFTER = re.compile(rf"({_KINDS_OF_BUILDING})\s*(\d{{1,3}})号(?![铺车摊])")
+_NUMBER_BEFORE = re.compile(rf"(?<!\d)(\d{{1,3}})号({_KINDS_OF_BUILDING})")
 # Towers by letter: A座, b栋, C幢 are buildings A, B and C (not B1 or C区).
 _LETTERED = re.compile(r"(?<![A-Za-z])([A-Ha-h])\s*(?:座|栋|幢|号楼)")
 # "17-2" is building 17, unit 2 where a part of the building follows ("17-2电梯", "15-3楼梯间"),
@@ -61,7 +65,7 @@ _AREAS = {
     "楼道": "楼道|楼梯间|楼梯口|走廊|过道",
     "车库": "地下车库|地下停车场|停车场|车库|地库",
     "地下室": "地下室|储藏室",
-    "天台": "天台|楼顶|屋顶|顶楼|顶层",
+    "天台": "天台|楼顶|屋顶|顶楼|顶层|房顶",
     "大堂": "大堂|大厅",
     "车棚": "车棚|自行车棚|电动车棚",
     "电梯间": "电梯间|电梯厅",
@@ -239,6 +243,7 @@ def place_body(text: str) -> str:
         body = _SPOKEN_ROOM.sub(lambda m: str(chinese_number(m[0])), body)
         body = unify_places(_SEAT.sub(r"\1栋", body.translate(_CHEQUE)))
     body = _LETTERED.sub(lambda m: f"{m[1].upper()}栋", body)
+    body = _NUMBER_BEFORE.sub(r"\1栋\2", _NUMBER_AFTER.sub(r"\1\2栋", body))
     return _BUILDING_UNIT.sub(r"\1栋\2单元", body)
 
 

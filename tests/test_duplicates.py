@@ -148,7 +148,14 @@ def test_place_forms_are_one_place() -> None:
         "2",
     )
     assert report("八栋七零二漏水漏到我家").rooms == {"702"}  # a flat read digit by digit
-    for text, building in (("A座1802家漏水", "A"), ("c栋电梯坏了", "C"), ("B1层车库积水", None)):
+    for text, building in (
+        ("A座1802家漏水", "A"),
+        ("c栋电梯坏了", "C"),
+        ("B1层车库积水", None),
+        ("握手楼3号嘅楼梯扶手松了", "3"),  # a building word and its number
+        ("8号宿舍停电了", "8"),
+        ("骑楼1号铺招牌松了", None),
+    ):
         assert report(text).place.building == building, text
     assert report("锦华苑的门禁坏了").place.spots == {"锦华苑"}
     for text in ("我们小区停电了", "整个小区都停水了吗", "进村那段路烂了", "今天去社区打疫苗"):
