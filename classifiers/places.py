@@ -90,16 +90,16 @@ _AREAS = {
     "桥头": "桥头|桥边",
     "晒坝": "晒坝|晒场|晒谷场",
 }
-# Parts of a grid outside any building.
-_OUTDOORS = frozenset(
-    {"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"}
-    | {"小学", "中学", "幼儿园"}
-    | {"村口", "后山", "河边", "桥头", "晒坝"}
-)
-_LANDMARKS = frozenset({"村口", "后山", "河边", "桥头", "晒坝"})  # a village's, not a compound's
-_INDOORS = frozenset(_AREAS) - _OUTDOORS  # parts of a building
 # Kinds of one part: a 小学 is a 学校, and not the 中学.
 _KIND_OF = {"小学": "学校", "中学": "学校", "幼儿园": "学校"}
+_LANDMARKS = frozenset({"村口", "后山", "河边", "桥头", "晒坝"})  # a village's, not a compound's
+# Parts of a grid outside any building.
+_OUTDOORS = (
+    frozenset({"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"})
+    | frozenset(_KIND_OF)
+    | _LANDMARKS
+)
+_INDOORS = frozenset(_AREAS) - _OUTDOORS  # parts of a building
 _AREA_NAME = {variant: name for name, variants in _AREAS.items() for variant in variants.split("|")}
 _AREA = re.compile("|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)))
 # A road's name (人民路, 花园街), not 路灯 or 路面, and not "门口的路".
@@ -174,7 +174,6 @@ class Whereabouts:
     place: Place
     areas: frozenset[str] = frozenset()  # parts of the compound named (车库, 天台 …)
     rooms: frozenset[str] = frozenset()  # flat numbers named (402, 1202)
-    floors: frozenset[str] = frozenset()  # floors named, and those of the flats (12 for 1202)
     storeys: frozenset[str] = frozenset()  # the floors named outright (十二楼, B1)
     persons: frozenset[str] = frozenset()  # neighbours named, by surname
 
@@ -221,6 +220,11 @@ class Whereabouts:
 
     def _flat_floors(self) -> frozenset[str]:
         return frozenset(room[:-2] for room in self.rooms if room.isdigit())
+
+    @property
+    def floors(self) -> frozenset[str]:
+        """The floors named, and those of the flats named (12 for 1202)."""
+        return self._flat_floors() | self.storeys
 
 
 def _coarse(areas: frozenset[str]) -> frozenset[str]:
@@ -280,7 +284,6 @@ def whereabouts(body: str) -> Whereabouts:
             + [f"{''.join(side)}侧" for side in _SIDE.findall(body)]
         ),
         rooms=rooms,
-        floors=frozenset([room[:-2] for room in rooms if room.isdigit()]) | storeys,
         storeys=storeys,
         persons=frozenset("".join(names) for names in _PERSON.findall(body)),
     )
