@@ -34,8 +34,9 @@ from rapidfuzz.distance import LCSseq
 from classifiers.normalize import normalise, simplify
 from classifiers.places import Place, Whereabouts, place_body, whereabouts, without_places
 
+_FIRST_SYMBOL = "\ue000"  # concepts are written as Unicode private-use characters from here
 _NOISE = re.compile(r"[\W\d_]+")
-_NOISE_BUT_CONCEPTS = re.compile(r"(?:[^\w\ue000-\uf8ff]|[\d_])+")
+_NOISE_BUT_CONCEPTS = re.compile(rf"(?:[^\w{_FIRST_SYMBOL}-\uf8ff]|[\d_])+")
 # Words every report carries whatever its problem: leaving them out sharpens the comparison.
 # The particles go only after the concepts are read: many a variant holds one (坏了, 又停了).
 _FILLER = re.compile(r"请问|麻烦|赶紧|尽快|快点|一下|大家|我们|我家|你们|网格员|物业|社区")
@@ -52,7 +53,6 @@ _ENQUIRY = re.compile(
     r"|去哪(?:里|儿)?办|哪办|找谁办|咋办理|准备啥|什么材料|啥材料|多少钱|怎么交|咋交|在哪交|哪里交"
 )
 CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
-_FIRST_SYMBOL = "\ue000"  # concepts are written as Unicode private-use characters from here
 # Faults that go with any other: "broken" and "nobody sees to it" say nothing against "no light".
 _GENERIC_FAULTS = frozenset({"坏", "没人管", "缺少"})
 PAIR_MODEL = Path(__file__).parent / "model" / "pairs.json"

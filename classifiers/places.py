@@ -27,7 +27,8 @@ _BUILDING_UNIT = re.compile(
     r"单元门|门禁|门口|楼下|楼顶|顶楼|1楼|2楼|天台|水管|有人|那|这|住)))"
 )
 # Cantonese 九座 is building 9; 叁 is 三 written as on a cheque.
-_SEAT = re.compile(r"(?<![\d一二三四五六七八九十两])([\d一二三四五六七八九十]{1,3})座(?![桥山城])")
+_NUMERAL = r"\d一二三四五六七八九十"  # a number as residents write it, before normalising
+_SEAT = re.compile(rf"(?<![{_NUMERAL}两])([{_NUMERAL}]{{1,3}})座(?![桥山城])")
 _CHEQUE_DIGITS = "壹贰叁肆伍陆柒捌玖拾"
 _CHEQUE = str.maketrans(_CHEQUE_DIGITS, "一二三四五六七八九十")
 # A flat read out digit by digit: 七零二 is 702, 一二零一 1201.
@@ -51,7 +52,7 @@ _PERSON = re.compile(
 _FLOOR = re.compile(r"(?<![\d负Bb\-])(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
 _BASEMENT = re.compile(r"(?:负|(?<![A-Za-z])[Bb])(\d)(?![\d.])")
 # A numbered lane of a village or old town (一巷, 4巷): two lanes are two places.
-_LANE = re.compile(r"(?<![\d一二三四五六七八九十])([\d一二三四五六七八九十]{1,2})巷")
+_LANE = re.compile(rf"(?<![{_NUMERAL}])([{_NUMERAL}]{{1,2}})巷")
 _UNIT = re.compile(r"(\d{1,2})单元")
 _ROOM = re.compile(r"\d{3,4}室")
 _ROOMS = re.compile(
@@ -126,7 +127,7 @@ _NOT_ROAD = re.compile(
 )
 _NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路"})
 # A village's groups (三组, 5组) are its buildings.
-_GROUP = re.compile(r"(?<![\d一二三四五六七八九十两零〇])([\d一二三四五六七八九十两零〇]{1,3})组")
+_GROUP = re.compile(rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}两零〇]{{1,3}})组")
 # Numbered things that are not buildings: 56号车位, 8号摊位.
 _NUMBERED = re.compile(r"(?<!\d)(\d{1,4})号(?![楼栋线])")
 # Ends and sides: 东段 and 西段 of one road are different places.

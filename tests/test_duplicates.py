@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.domain import TicketState
-from classifiers.duplicates import DuplicateIndex, PairModel, concepts, report
+from classifiers.duplicates import CONCEPTS, DuplicateIndex, PairModel, concepts, report
+from classifiers.normalize import simplify
 from tests.conftest import ROOT
 from tests.test_casework import MONDAY, Chat, casework_config
 
@@ -313,6 +314,18 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     lexicon.write_text("object 电梯: 电梯\nrelated: 电梯 扶梯\n", encoding="utf-8")
     with pytest.raises(ValueError, match="扶梯"):
         concepts.__wrapped__(lexicon)
+
+
+def test_each_word_of_the_lexicon_is_listed_once() -> None:
+    # the loader keeps a word's first concept: a second listing would be dead and misleading
+    seen: dict[str, str] = {}
+    for line in CONCEPTS.read_text(encoding="utf-8").splitlines():
+        head, _, words = line.partition(":")
+        if not line.strip() or line.startswith("#") or head.split()[0] in ("related", "also"):
+            continue
+        for word in filter(None, (simplify(word.strip()) for word in words.split("|"))):
+            assert word not in seen, f"{word} in {head.strip()}, listed before in {seen[word]}"
+            seen[word] = head.strip()
 
 
 def test_a_word_can_name_a_thing_and_its_fault(tmp_path: Path) -> None:
