@@ -258,7 +258,6 @@ PAIR_FEATURES = (
     "core_match",
     "core_partial",
     "enquiry_differs",
-    "floors_differ",
 )
 
 
@@ -308,7 +307,6 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         float(objects_agree and faults_agree),
         float(objects_agree and not faults_differ and not (a.faults and b.faults)),
         float(a.enquiry != b.enquiry),
-        float(bool(a.where.floors and b.where.floors and not a.where.floors & b.where.floors)),
     ]
 
 

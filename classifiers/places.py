@@ -49,8 +49,8 @@ _PERSON = re.compile(
     rf"|(?<![我你他她大人谁哪自全咱各老小])([{_SURNAMES}])家(?![庄坝湾村园属里长具电私人乡])"
 )
 # A floor named: 十二楼 and 12层 are the floor of flat 1202; B1, 负2楼 are below ground.
-_FLOOR = re.compile(r"(?<![\d负Bb\-])(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
-_BASEMENT = re.compile(r"(?:负|(?<![A-Za-z])[Bb])(\d)(?![\d.])")
+_FLOOR = re.compile(r"(?<![\d负Bb\-])(?<!地下)(?<!地下室)(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
+_BASEMENT = re.compile(r"(?:负|地下室?|(?<![A-Za-z])[Bb])(\d)(?![\d.])")
 # A numbered lane of a village or old town (一巷, 4巷): two lanes are two places.
 _LANE = re.compile(rf"(?<![{_NUMERAL}])([{_NUMERAL}]{{1,2}})巷")
 _UNIT = re.compile(r"(\d{1,2})单元")
@@ -59,13 +59,20 @@ _ROOMS = re.compile(
     r"(?<![\d.\-:/])(\d{3,4})(?![\d.]|\s*(?:年|元|块|米|号线|路|次|个|分|点|天(?!天)|斤|平|克|公里|万|多|人|岁|毫|厘|[a-zA-Z%]))"
 )
 _NOT_ROOMS = frozenset({"110", "119", "120", "122", "114", "315"})  # numbers one calls
+_FLAT_OF = re.compile(r"栋\s*(\d{3,4})[个嘅]")  # Cantonese 6座2508个冷气机: the flat's, not a count
+# The reporter's own flat, where the report names another as the source (楼上602吵, 我家就住502).
+_HOME = re.compile(r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?)?\s*(\d{3,4})(?!\d)")
 _GATE = re.compile(r"[东南西北]{1,2}(?:大)?门|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期")
+# A metro station's or a market's exits by letter: the A出口 (A口) is not the D出口.
+_EXIT = re.compile(r"(?<![A-Za-z])([A-Za-z]\d?)(?:出口|出入口|口)(?![罩红袋号径])")
 # Parts of a compound: two reports naming different ones are about different spots. Each is
 # read as one name whatever the wording (楼梯间 is the 楼道, 地库 the 车库, 屋顶 the 天台).
 _AREAS = {
     "楼道": "楼道|楼梯间|楼梯口|走廊|过道",
     "车库": "地下车库|地下停车场|停车场|车库|地库",
     "地下室": "地下室|储藏室",
+    "泵房": "水泵房|泵房",
+    "电梯井": "电梯井",
     "天台": "天台|楼顶|屋顶|顶楼|顶层|房顶",
     "大堂": "大堂|大厅",
     "车棚": "车棚|自行车棚|电动车棚",
@@ -210,6 +217,8 @@ class Whereabouts:
             return False
         if self.persons and other.persons and not self.persons & other.persons:
             return False  # 刘婆婆 is not 陈大爷
+        if self.floors and other.floors and not self.floors & other.floors:
+            return False  # 18楼的楼道 is not 8楼的, the 302 not the 1202
         # Two flats are two places, unless one report names the other's floor outright: a
         # neighbour quarrel names the flat above in one report and "十二楼" in the next.
         return not (
@@ -266,6 +275,7 @@ def whereabouts(body: str) -> Whereabouts:
     ]
     lanes = [f"{chinese_number(lane) or lane}巷" for lane in _LANE.findall(body)]
     gates = [gate.replace("大", "") for gate in _GATE.findall(body)]  # 东大门 is the 东门
+    gates += [f"{exit.upper()}出口" for exit in _EXIT.findall(body)]
     place = Place(
         building=buildings[0]
         if len(set(buildings)) == 1
@@ -276,8 +286,11 @@ def whereabouts(body: str) -> Whereabouts:
     storeys = frozenset(_FLOOR.findall(body) + [f"B{level}" for level in _BASEMENT.findall(body)])
     rooms = frozenset(
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
+        + _FLAT_OF.findall(body)
         + [f"{n}号" for n in _NUMBERED.findall(body)]
     )
+    if (others := rooms - frozenset(_HOME.findall(body))) and others != rooms:
+        rooms = others
     return Whereabouts(
         place=place,
         areas=frozenset(

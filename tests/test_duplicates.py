@@ -190,6 +190,14 @@ def test_place_forms_are_one_place() -> None:
     assert not report("我是石家庄来的，交钱家里人去办").where.persons
     assert not report("水管爆了 水冒老高").where.persons  # "as high as can be", not 老高
     assert report("地库B1电梯厅灯全灭了").where.floors == report("负一楼电梯厅黑了").where.floors
+    assert report("8栋地下一层等电梯那块墙发霉").where.floors == {"B1"}
+    assert report("楼下3楼那家").where.floors == {"3"}
+    assert report("6座2508个冷气机滴水").rooms == {"2508"}  # Cantonese 个, not a count
+    # the reporter's own flat is no place of the problem where another flat is named
+    assert report("四栋602天天半夜拖凳子，我家就住502").rooms == {"602"}
+    assert report("我家502漏水了").rooms == {"502"}
+    assert report("地铁站A出口共享单车乱停").place.spots == {"A出口"}
+    assert report("b口那些摩托佬又在揽客").place.spots == {"B出口"}
 
 
 def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
@@ -220,6 +228,11 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("锦华苑的门禁坏了", "金色家园的门禁坏了"),  # two estates
         ("北环路的井盖松了", "南环路上有个井盖一压就响"),
         ("6栋楼下的石凳裂了", "中心花园的长椅断了"),  # a building is not the garden
+        ("2栋2单元18楼楼道窗户关不上", "2栋2单元8楼楼道窗户坏了关不住"),  # two floors
+        ("4栋502每天半夜拖椅子", "四栋602天天半夜拖凳子，我家就住502"),
+        ("地铁站A出口共享单车乱停", "地铁站D出口单车停得乱七八糟"),
+        ("1栋楼顶水箱好像漏水", "1栋地下水泵房漏水了"),
+        ("7栋楼道有死老鼠", "7栋电梯井底下有只死老鼠"),
     ]
     for a, b in differ:
         assert not report(a).same_place(report(b)), (a, b)
