@@ -42,14 +42,18 @@ _NOISE_BUT_CONCEPTS = re.compile(rf"(?:[^\w{_FIRST_SYMBOL}-\uf8ff]|[\d_])+")
 _FILLER = re.compile(r"请问|麻烦|赶紧|尽快|快点|一下|大家|我们|我家|你们|网格员|物业|社区")
 _PARTICLES = re.compile(r"[了的啊呀吧呢又都还也就很太真]")
 # Asking how, where or whether (a procedure, a permit, a schedule), passing on a notice or a
-# plan (明天停水), or renting: another kind of message than a report of the same thing
-# (门禁坏了 / 门禁卡在哪里办, 2号楼停水了 / 2号楼明天9点到5点停水).
+# plan (明天停水), saying a case is closed, or renting: another kind of message than a report
+# of the same thing (门禁坏了 / 门禁卡在哪里办, 2号楼停水了 / 2号楼明天9点到5点停水). Read
+# before filler and particles go (问一下, 处理好了).
 _ENQUIRY = re.compile(
     r"在哪里?(?:办|交|申请|登记|报名|领)|哪里(?:办|交|申请)|怎么(?:办理|申请|交|报名|领|登记|收费|算|分摊)"
     r"|要带(?:什么|啥)|需要(?:什么|啥)(?:材料|资料|证件)|可以.{0,6}[不吗么嘛]|可唔可以|可不可以"
     r"|几点[开关到]|几点开始|出租(?![车屋])|想租|求租|转让|通知(?!栏)|转发|公告(?!栏)|温馨提示|请教|咨询|想问|问一下|问下"
     r"|明天|后天|下周|下个月|将于|届时|要装|将要|计划|定在|报名|排在|开始缴费|开始交"
     r"|已经(?:修好|处理|解决|弄好|查清)|处理好了|解决了|查清楚了|怎么充值"
+    # an earlier case put right (上周那个坑补好了，今天旁边又裂了): what follows is a new one
+    r"|(?<![没未候])(?:修好|补好|抽干|焊上|填好|填上|换好|通好|弄好|修过|补过|填过)(?:了|一回|一次)"
+    r"|几点(?:熄|灭|可以|能)|好多钱|啥时候开工|什么时候开工"
     r"|去哪(?:里|儿)?办|哪办|找谁办|咋办理|准备啥|什么材料|啥材料|多少钱|怎么交|咋交|在哪交|哪里交"
 )
 CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
@@ -201,7 +205,7 @@ def report(text: str) -> Report:
     return Report(
         where=where,
         words=words,
-        enquiry=bool(_ENQUIRY.search(words)),
+        enquiry=bool(_ENQUIRY.search(stripped)),
         objects=objects,
         faults=faults,
         canonical=canonical,
