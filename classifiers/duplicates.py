@@ -63,6 +63,13 @@ _NOT_ENQUIRY = re.compile(
     r"|(?:栏|上)的?通知|通知(?:听|清理)"
     r"|(?:帮忙?|让我|托我|替[^，。！？,.!?\s]{0,3})(?:想问|问一下|问下|问)"
 )
+# A resident's own household or belongings, or a tradesman sought for them (我家下水道堵了，
+# 谁有通下水的电话): two such reports naming no place are two households' matters.
+_HOUSEHOLD = re.compile(
+    r"我家|我们家|俺家|自家|家里|屋里|屋企|屋头|我的|我车|我电|我妈|我爸|我儿|我女|我老|我孩|我娃"
+    r"|房东|租的房|谁有.{0,8}(?:电话|师傅)|哪有.{0,4}(?:修|换|卖)|有没有.{0,6}(?:师傅|电话|办法)"
+    r"|推荐.{0,4}师傅|师傅推荐|开锁|咋整|怎么办|点算"
+)
 CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
 # Faults that go with any other: "broken" and "nobody sees to it" say nothing against "no light".
 _GENERIC_FAULTS = frozenset({"坏", "没人管", "缺少"})
@@ -173,6 +180,7 @@ class Report:
     where: Whereabouts
     words: str  # the text without place words, filler and punctuation
     enquiry: bool = False  # asks how or when, passes on a notice or plan, offers a let
+    household: bool = False  # about the reporter's own home or belongings
     objects: frozenset[str] = frozenset()  # what it is about (电梯, 路灯, 下水道 …)
     faults: frozenset[str] = frozenset()  # what is wrong (坏, 漏水, 吵 …)
     canonical: str = ""  # the words with each concept written as one character
@@ -213,6 +221,7 @@ def report(text: str) -> Report:
         where=where,
         words=words,
         enquiry=bool(_ENQUIRY.search(_NOT_ENQUIRY.sub("", stripped))),
+        household=bool(_HOUSEHOLD.search(stripped)),
         objects=objects,
         faults=faults,
         canonical=canonical,
@@ -269,6 +278,7 @@ PAIR_FEATURES = (
     "core_match",
     "core_partial",
     "enquiry_differs",
+    "households",
 )
 
 
@@ -318,6 +328,7 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         float(objects_agree and faults_agree),
         float(objects_agree and not faults_differ and not (a.faults and b.faults)),
         float(a.enquiry != b.enquiry),
+        float(not pa.named and not pb.named and a.household and b.household),
     ]
 
 

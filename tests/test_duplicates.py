@@ -337,6 +337,10 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
         "物业可不可以帮手联系下业主",  # a request
     ):
         assert not report(text).enquiry, text
+    # a resident's own home or belongings, or a tradesman sought for them
+    assert report("家里下水道堵了 谁有通下水的电话").household
+    assert report("我电瓶车的电瓶昨晚被偷了").household
+    assert not report("小区又停水了").household
     lexicon = tmp_path / "concepts.txt"
     lexicon.write_text("object 电梯: 电梯\nrelated: 电梯 扶梯\n", encoding="utf-8")
     with pytest.raises(ValueError, match="扶梯"):
