@@ -59,6 +59,7 @@ _ROOMS = re.compile(
     r"(?<![\d.\-:/])(\d{3,4})(?![\d.]|\s*(?:年|元|块|米|号线|路|次|个|分|点|天(?!天)|斤|平|克|公里|万|多|人|岁|毫|厘|[a-zA-Z%]))"
 )
 _NOT_ROOMS = frozenset({"110", "119", "120", "122", "114", "315"})  # numbers one calls
+_LIFT_CAR = re.compile(r"(?<![A-Za-z])([A-Za-z])梯")  # 4座B梯 is not the A梯
 _FLAT_OF = re.compile(r"栋\s*(\d{3,4})[个嘅]")  # Cantonese 6座2508个冷气机: the flat's, not a count
 # The reporter's own flat, where the report names another as the source (楼上602吵, 我家就住502).
 _HOME = re.compile(r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?)?\s*(\d{3,4})(?!\d)")
@@ -109,7 +110,9 @@ _OUTDOORS = (
 )
 _INDOORS = frozenset(_AREAS) - _OUTDOORS  # parts of a building
 _AREA_NAME = {variant: name for name, variants in _AREAS.items() for variant in variants.split("|")}
-_AREA = re.compile("|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)))
+_AREA = re.compile(  # 广场舞 is a dance, not the square
+    "(?:" + "|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)) + ")(?!舞)"
+)
 # A road's name (人民路, 花园街), not 路灯 or 路面, and not "门口的路".
 # Words before a name that are no part of it (进人民路, 住滨江路, 把路堵了) are left out of it.
 # Characters of words around a name, never of the name (走不动路, 离和平街不远, 烟大得路上).
@@ -133,6 +136,9 @@ _NOT_ROAD = re.compile(
     r"|(?:迷|上|带|让|问|绕|找|认|顺|开|半|赶|出|退|引|指|抄|铺)路$"
 )
 _NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路"})
+# A place one goes round by or measures from is not where the problem is (西门门禁坏了，只能绕到
+# 东门进; 胜利街有根管子冒水，离和平街不远).
+_ASIDE = re.compile(r"(?:绕到|绕去|绕道|绕行|改走|只能走|只能从|得从|要从|离)$")
 # A village's groups (三组, 5组) are its buildings.
 _GROUP = re.compile(rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}两零〇]{{1,3}})组")
 # Numbered things that are not buildings: 56号车位, 8号摊位.
@@ -270,11 +276,11 @@ def whereabouts(body: str) -> Whereabouts:
     roads = [
         # "幸福路和和平路": the second road is 和平路, not 和和平路
         road[1:] if road[0] == "和" and len(road) > 3 else road
-        for road in _ROAD.findall(body) + _CROSSING.findall(body)
+        for road in _named(_ROAD, body) + _named(_CROSSING, body)
         if road not in _NOT_ROADS and not _NOT_ROAD.search(road) and not _LANE.search(road)
     ]
     lanes = [f"{chinese_number(lane) or lane}巷" for lane in _LANE.findall(body)]
-    gates = [gate.replace("大", "") for gate in _GATE.findall(body)]  # 东大门 is the 东门
+    gates = [gate.replace("大", "") for gate in _named(_GATE, body)]  # 东大门 is the 东门
     gates += [f"{exit.upper()}出口" for exit in _EXIT.findall(body)]
     place = Place(
         building=buildings[0]
@@ -287,6 +293,7 @@ def whereabouts(body: str) -> Whereabouts:
     rooms = frozenset(
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
         + _FLAT_OF.findall(body)
+        + [f"{car.upper()}梯" for car in _LIFT_CAR.findall(body)]
         + [f"{n}号" for n in _NUMBERED.findall(body)]
     )
     if (others := rooms - frozenset(_HOME.findall(body))) and others != rooms:
@@ -301,6 +308,14 @@ def whereabouts(body: str) -> Whereabouts:
         storeys=storeys,
         persons=frozenset("".join(names) for names in _PERSON.findall(body)),
     )
+
+
+def _named(pattern: re.Pattern[str], body: str) -> list[str]:
+    """The names the pattern finds (its first group where it has one), but not those one goes
+    round by or measures from, where it finds others."""
+    found = [(m[1] if pattern.groups else m[0], m.start()) for m in pattern.finditer(body)]
+    beside = [name for name, start in found if not _ASIDE.search(body, 0, start)]
+    return beside or [name for name, _ in found]
 
 
 def without_places(body: str, place: Place) -> str:

@@ -233,6 +233,10 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("地铁站A出口共享单车乱停", "地铁站D出口单车停得乱七八糟"),
         ("1栋楼顶水箱好像漏水", "1栋地下水泵房漏水了"),
         ("7栋楼道有死老鼠", "7栋电梯井底下有只死老鼠"),
+        ("东门门禁刷卡刷不开", "西门那个门禁坏了，刷不开，只能绕到东门进"),  # a detour
+        ("和平街有根自来水管爆了", "胜利街那边有根管子在冒水，离和平街不远"),
+        ("4座B梯嘅声控灯唔着", "4座A梯啲灯都坏咗"),  # two lift cars
+        ("7栋楼下广场舞太吵", "中心广场那边跳舞的音响开得好大"),  # a dance, not the square
     ]
     for a, b in differ:
         assert not report(a).same_place(report(b)), (a, b)
