@@ -294,6 +294,13 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
     faults_differ = bool(specific_a and specific_b and not specific_a & b.fault_kin)
     # The same thing with the same (or a kindred) fault, and nothing contradicting: however
     # differently the rest is told, this is what a repeat looks like.
+    # One text holding all the other's words is a repeat told at length, unless one is a
+    # report and the other a notice or question (3号楼停水了 / 通知：3号楼明天检修停水).
+    one_kind = a.enquiry == b.enquiry
+    words_left, added_only = _leftovers(a.words, b.words)
+    added_only *= one_kind
+    concept_left, concept_added_only, *differences = _differences(a.canonical, b.canonical)
+    concept_added_only *= one_kind
     objects_agree = bool(a.objects & b.object_kin) and not objects_differ
     faults_agree = not faults_differ and bool(
         shared_faults
@@ -322,9 +329,12 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         float(bool(a.where.areas & b.where.areas)),
         float(bool(a.rooms & b.rooms)),
         float(same_category),
-        *_leftovers(a.words, b.words),
+        words_left,
+        added_only,
         float(bool(only_a) and bool(only_b)),
-        *_differences(a.canonical, b.canonical),
+        concept_left,
+        concept_added_only,
+        *differences,
         float(objects_agree and faults_agree),
         float(objects_agree and not faults_differ and not (a.faults and b.faults)),
         float(a.enquiry != b.enquiry),
