@@ -67,7 +67,7 @@ _NOT_ENQUIRY = re.compile(
 # 谁有通下水的电话): two such reports naming no place are two households' matters.
 _HOUSEHOLD = re.compile(
     r"我家|我们家|俺家|自家|家里|屋里|屋企|屋头|我的|我车|我电|我妈|我爸|我儿|我女|我老|我孩|我娃"
-    r"|房东|租的房|谁有.{0,8}(?:电话|师傅)|哪有.{0,4}(?:修|换|卖)|有没有.{0,6}(?:师傅|电话|办法)"
+    r"|房东|租的房|谁(?:家)?有.{0,8}(?:电话|师傅)|谁认识|哪有.{0,4}(?:修|换|卖)|有没有.{0,6}(?:师傅|电话|办法)"
     r"|推荐.{0,4}师傅|师傅推荐|开锁|咋整|怎么办|点算"
 )
 CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
