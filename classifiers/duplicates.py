@@ -54,6 +54,9 @@ _ENQUIRY = re.compile(
     # an earlier case put right (上周那个坑补好了，今天旁边又裂了): what follows is a new one
     r"|(?<![没未候])(?:修好|补好|抽干|焊上|填好|填上|换好|通好|弄好|修过|补过|填过)(?:了|一回|一次)"
     r"|几点(?:熄|灭|可以|能)|好多钱|啥时候开工|什么时候开工"
+    # asking after an earlier case, giving advice, giving away
+    r"|(?:上次|上周|上回|前几天|之前)那个.{0,20}(?:后来|结果|抓到|说法|咋样|怎么样)"
+    r"|教大家|分享个|小妙招|小技巧|白送"
     r"|去哪(?:里|儿)?办|哪办|找谁办|咋办理|准备啥|什么材料|啥材料|多少钱|怎么交|咋交|在哪交|哪里交"
 )
 # … but not a complaint that no notice came (也没通知, 没看到停水公告, 公告栏上的通知被撕了), nor
