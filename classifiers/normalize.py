@@ -148,6 +148,16 @@ def _number(match: re.Match[str], group: int = 1) -> str:
     return str(value) if value is not None else match.group(group)
 
 
+def _floor(match: re.Match[str]) -> str:
+    """五楼 → 5楼; 五六楼 is the fifth and sixth floors, not the 56th (五十六楼)."""
+    digits = match[1]
+    if len(digits) == 2 and "十" not in digits:
+        low, high = chinese_number(digits[0]), chinese_number(digits[1])
+        if low is not None and high == low + 1:
+            return f"{low}{match.string[match.end()]}{high}"
+    return _number(match)
+
+
 @lru_cache(maxsize=1)
 def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
@@ -174,7 +184,7 @@ def unify_places(text: str) -> str:
     text = _DASHED.sub(lambda m: f"{m[1]}栋{m[2]}单元{m[3]}室", text)
     text = _BUILDING_ROOM.sub(lambda m: f"{m[1]}栋{m[2]}室", text)
     text = _BUILDING.sub(lambda m: f"{_number(m)}栋", text)
-    text = _FLOOR.sub(_number, text)
+    text = _FLOOR.sub(_floor, text)
     text = _UNIT.sub(lambda m: f"{_number(m)}单元", text)
     return _ROOM.sub(r"\1室", text)
 

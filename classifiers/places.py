@@ -50,6 +50,10 @@ _PERSON = re.compile(
 )
 # A floor named: 十二楼 and 12层 are the floor of flat 1202; B1, 负2楼 are below ground.
 _FLOOR = re.compile(r"(?<![\d负Bb\-])(?<!地下)(?<!地下室)(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
+# Words for the floors above or below (楼上漏水下来, 四楼以上没水).
+_ACROSS_FLOORS = re.compile(
+    r"楼上|楼下|上面|下面|上头|底下|往下|往上|以上|以下|上边|下边|上层|下层"
+)
 _BASEMENT = re.compile(r"(?:负|地下室?|(?<![A-Za-z])[Bb])(\d)(?![\d.])")
 # A numbered lane of a village or old town (一巷, 4巷): two lanes are two places.
 _LANE = re.compile(rf"(?<![{_NUMERAL}])([{_NUMERAL}]{{1,2}})巷")
@@ -63,7 +67,11 @@ _LIFT_CAR = re.compile(r"(?<![A-Za-z])([A-Za-z])梯")  # 4座B梯 is not the A�
 _FLAT_OF = re.compile(r"栋\s*(\d{3,4})[个嘅]")  # Cantonese 6座2508个冷气机: the flat's, not a count
 # The reporter's own flat, where the report names another as the source (楼上602吵, 我家就住502).
 _HOME = re.compile(r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?)?\s*(\d{3,4})(?!\d)")
-_GATE = re.compile(r"[东南西北]{1,2}(?:大)?门|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期")
+_GATE = re.compile(
+    r"[东南西北]{1,2}(?:大)?门|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期"
+    # front and back gates and blocks (后门, 前楼)
+    r"|[前后正侧]门|[前后]楼(?![道梯顶下上房层主])"
+)
 # A metro station's or a market's exits by letter: the A出口 (A口) is not the D出口.
 _EXIT = re.compile(r"(?<![A-Za-z])([A-Za-z]\d?)(?:出口|出入口|口)(?![罩红袋号径])")
 # Parts of a compound: two reports naming different ones are about different spots. Each is
@@ -78,7 +86,6 @@ _AREAS = {
     "大堂": "大堂|大厅",
     "车棚": "车棚|自行车棚|电动车棚",
     "电梯间": "电梯间|电梯厅",
-    "后门": "后门",
     "花园": "花园|中心花园",
     "广场": "广场",
     "菜市场": "菜市场|菜场|农贸市场",
@@ -141,10 +148,18 @@ _NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路"})
 _ASIDE = re.compile(r"(?:绕到|绕去|绕道|绕行|改走|只能走|只能从|得从|要从|离)$")
 # A village's groups (三组, 5组) are its buildings.
 _GROUP = re.compile(rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}两零〇]{{1,3}})组")
-# Numbered things that are not buildings: 56号车位, 8号摊位.
-_NUMBERED = re.compile(r"(?<!\d)(\d{1,4})号(?![楼栋线])")
+# Rows of single-storey houses (三排五号): a row is as a building.
+_ROW = re.compile(
+    rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}]{{1,2}})排"
+    rf"(?=[{_NUMERAL}]|\s*的?\s*[那这]?(?:家|户|门口|房))"
+)
+# Numbered things that are not buildings: 56号车位, 8号摊位, the 二号桥.
+_NUMBERED = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线])")
 # Ends and sides: 东段 and 西段 of one road are different places.
-_SIDE = re.compile(r"村([东南西北])|([东南西北])(?:段|头|边|侧|片)|(中)段")
+_SIDE = re.compile(
+    r"村([东南西北])|([东南西北])(?:段|头|边|侧|片|区|院(?!长))|(中)段"  # 东区 and 东边 are one
+    r"|(?<=[楼栋幢])的?([前后])(?:面|头|边)|楼([前后])(?![天年])"  # 26号楼后面 is not its front
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +205,7 @@ class Whereabouts:
     rooms: frozenset[str] = frozenset()  # flat numbers named (402, 1202)
     storeys: frozenset[str] = frozenset()  # the floors named outright (十二楼, B1)
     persons: frozenset[str] = frozenset()  # neighbours named, by surname
+    across_floors: bool = False  # speaks of the floors above or below (楼上漏水下来)
 
     def _only_areas(self) -> bool:
         return bool(self.areas) and not self.place.named
@@ -208,6 +224,9 @@ class Whereabouts:
         mine, theirs = _coarse(self.areas), _coarse(other.areas)
         if mine and theirs and not mine & theirs and not _levels(self, other):
             return False
+        sides, their_sides = _sides(self.areas), _sides(other.areas)
+        if sides and their_sides and not sides & their_sides:
+            return False  # the 东区's roof is not the 西区's
         kinds, their_kinds = self.areas & _KIND_OF.keys(), other.areas & _KIND_OF.keys()
         if kinds and their_kinds and not kinds & their_kinds:
             return False
@@ -223,7 +242,7 @@ class Whereabouts:
             return False
         if self.persons and other.persons and not self.persons & other.persons:
             return False  # 刘婆婆 is not 陈大爷
-        if self.floors and other.floors and not self.floors & other.floors:
+        if self._one_floor() and other._one_floor() and self.floors != other.floors:
             return False  # 18楼的楼道 is not 8楼的, the 302 not the 1202
         # Two flats are two places, unless one report names the other's floor outright: a
         # neighbour quarrel names the flat above in one report and "十二楼" in the next.
@@ -234,6 +253,11 @@ class Whereabouts:
             and not (self._flat_floors() & other.storeys or other._flat_floors() & self.storeys)
         )
 
+    def _one_floor(self) -> bool:
+        """Whether the report names a single floor as where the problem is, not floors above
+        or below it (楼上往下滴水, 四楼以上没水) or several (二楼三楼都呛)."""
+        return len(self.floors) == 1 and not self.across_floors
+
     def _flat_floors(self) -> frozenset[str]:
         return frozenset(room[:-2] for room in self.rooms if room.isdigit())
 
@@ -241,6 +265,10 @@ class Whereabouts:
     def floors(self) -> frozenset[str]:
         """The floors named, and those of the flats named (12 for 1202)."""
         return self._flat_floors() | self.storeys
+
+
+def _sides(areas: frozenset[str]) -> frozenset[str]:
+    return frozenset(area for area in areas if area.endswith("侧"))
 
 
 def _coarse(areas: frozenset[str]) -> frozenset[str]:
@@ -269,9 +297,11 @@ def place_body(text: str) -> str:
 
 def whereabouts(body: str) -> Whereabouts:
     """Read the places a `place_body` names."""
-    buildings = _BUILDING.findall(body) or [
-        f"{chinese_number(group) or group}组" for group in _GROUP.findall(body)
-    ]
+    buildings = (
+        _BUILDING.findall(body)
+        or [f"{chinese_number(group) or group}组" for group in _GROUP.findall(body)]
+        or [f"{chinese_number(row) or row}排" for row in _ROW.findall(body)]
+    )
     units = _UNIT.findall(body)
     roads = [
         # "幸福路和和平路": the second road is 和平路, not 和和平路
@@ -294,7 +324,7 @@ def whereabouts(body: str) -> Whereabouts:
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
         + _FLAT_OF.findall(body)
         + [f"{car.upper()}梯" for car in _LIFT_CAR.findall(body)]
-        + [f"{n}号" for n in _NUMBERED.findall(body)]
+        + [f"{chinese_number(n) or n}号" for n in _NUMBERED.findall(body)]
     )
     if (others := rooms - frozenset(_HOME.findall(body))) and others != rooms:
         rooms = others
@@ -307,6 +337,7 @@ def whereabouts(body: str) -> Whereabouts:
         rooms=rooms,
         storeys=storeys,
         persons=frozenset("".join(names) for names in _PERSON.findall(body)),
+        across_floors=bool(_ACROSS_FLOORS.search(body)),
     )
 
 

@@ -192,6 +192,7 @@ def test_place_forms_are_one_place() -> None:
     assert report("地库B1电梯厅灯全灭了").where.floors == report("负一楼电梯厅黑了").where.floors
     assert report("8栋地下一层等电梯那块墙发霉").where.floors == {"B1"}
     assert report("楼下3楼那家").where.floors == {"3"}
+    assert report("八号楼五六楼没水").where.floors == {"5", "6"}  # not the 56th
     assert report("6座2508个冷气机滴水").rooms == {"2508"}  # Cantonese 个, not a count
     # the reporter's own flat is no place of the problem where another flat is named
     assert report("四栋602天天半夜拖凳子，我家就住502").rooms == {"602"}
@@ -216,6 +217,11 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         # a neighbour quarrel: the flat above in one report, its floor in the other
         ("11栋1202天天半夜洗衣机甩干", "十一栋十二楼那家半夜开洗衣机，我家1102震得睡不着"),
         ("9栋的陈奶奶医保卡丢了", "九栋陈婆婆社保卡掉了"),
+        ("北区垃圾站每天早上六点清运，声音太大", "北边垃圾车五点多就开始哐哐倒桶"),
+        # floors above or below, or several, are no other place (a leak comes down)
+        ("11号楼301，楼上卫生间天天往我家漏水", "11号楼四楼那家卫生间防水不行"),
+        ("8号楼自来水水压太小，四楼以上上不去水", "八号楼五六楼 水龙头就滴几滴"),
+        ("9号楼一楼那户在楼道里生煤球炉子", "九号楼楼道里烟熏火燎的 二楼三楼都呛得不敢开门"),
     ]
     for a, b in agree:
         assert report(a).same_place(report(b)), (a, b)
@@ -237,6 +243,11 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("和平街有根自来水管爆了", "胜利街那边有根管子在冒水，离和平街不远"),
         ("4座B梯嘅声控灯唔着", "4座A梯啲灯都坏咗"),  # two lift cars
         ("7栋楼下广场舞太吵", "中心广场那边跳舞的音响开得好大"),  # a dance, not the square
+        ("东区6号楼楼顶漏雨", "西区6号楼楼顶也漏雨"),  # an old compound's zones
+        ("26号楼后面路灯不亮", "26号楼前头那个路灯坏了"),  # a building's back and front
+        ("后门道闸坏了抬不起来", "前门那个抬杆也坏了"),
+        ("三排五号院墙裂了大缝", "五排三号的院墙也裂了"),  # rows of houses
+        ("二号桥桥洞下面有人烧垃圾", "三号桥底下有人烧垃圾"),
     ]
     for a, b in differ:
         assert not report(a).same_place(report(b)), (a, b)
