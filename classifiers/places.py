@@ -99,6 +99,17 @@ _AREAS = {
     "幼儿园": "幼儿园",
     "医院": "医院",
     "超市": "超市",
+    "会所": "会所",
+    "儿童乐园": "儿童乐园|游乐区|游乐场|儿童游乐",
+    "球场": "篮球场|球场|羽毛球场",
+    "泳池": "泳池|游泳池",
+    "客运站": "客运站|汽车站|车站",
+    "集市": "集市|集上|赶集",
+    "卫生院": "卫生院|卫生室|卫生站",
+    "码头": "码头",
+    "锅炉房": "锅炉房",
+    "夜市": "夜市",
+    "加油站": "加油站",
     # a village's landmarks
     "村口": "村口|进村口|村头",
     "后山": "后山|山上|山坡",
@@ -112,6 +123,7 @@ _LANDMARKS = frozenset({"村口", "后山", "河边", "桥头", "晒坝"})  # a 
 # Parts of a grid outside any building.
 _OUTDOORS = (
     frozenset({"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"})
+    | frozenset({"儿童乐园", "球场", "客运站", "集市", "卫生院", "码头", "夜市", "加油站"})
     | frozenset(_KIND_OF)
     | _LANDMARKS
 )
@@ -133,7 +145,15 @@ _ROAD = re.compile(_NAME_CHAR + r"{2,3}(?:路|街|巷|大道)(?![灯面口牌况
 # A housing estate or village by name (锦华苑, 阳光小区, 杨柳村), not "我们小区" or "进村".
 _ESTATE = re.compile(
     rf"[^\W\d_{_NOT_NAME}门口路街巷进出到全整本隔壁对面旁边里去来住今昨明天早晚上下午点前荐]"
-    r"{2,3}(?:苑|家园|小区|新村|村)(?![委民里口头道边子])"
+    r"{2,3}(?:苑|家园|小区|新村|村|公寓|大厦|厂)(?![委民里口头道边子])"
+)
+# A mountain village's hamlets (上寨, 王家寨, 岩脚屯) and a town's old streets (老街, 新街).
+_HAMLET = re.compile(
+    rf"(?:[上下中东西南北前后大小新老]|[^\W\d_{_NOT_NAME}门口路街巷进出到全整本里去来住]{{2,3}})[寨屯]"
+    r"(?![子里上头])"
+)
+_OLD_STREET = re.compile(
+    r"(?<![\w])[老新正东西南北前后]街(?![道坊])|(?<=[那这在去到从是跟和与])[老新正前后]街"
 )
 # A road named at its crossing ("建设路口"), not a crossing that is no road's name.
 _CROSSING = re.compile("(" + _NAME_CHAR + r"{2,3}[路街])口")
@@ -158,6 +178,7 @@ _NUMBERED = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋
 # Ends and sides: 东段 and 西段 of one road are different places.
 _SIDE = re.compile(
     r"村([东南西北])|([东南西北])(?:段|头|边|侧|片|区|院(?!长))|(中)段"  # 东区 and 东边 are one
+    r"|([东南西北]{1,2})角|([左右])(?:边|侧|手)(?:那|这)"  # 东北角, 左边那部电梯
     r"|(?<=[楼栋幢])的?([前后])(?:面|头|边)|楼([前后])(?![天年])"  # 26号楼后面 is not its front
 )
 
@@ -317,7 +338,14 @@ def whereabouts(body: str) -> Whereabouts:
         if len(set(buildings)) == 1
         else ("+".join(sorted(set(buildings))) or None),
         unit=units[0] if len(set(units)) == 1 else None,
-        spots=frozenset(gates + roads + lanes + _ESTATE.findall(body)),
+        spots=frozenset(
+            gates
+            + roads
+            + lanes
+            + _ESTATE.findall(body)
+            + _HAMLET.findall(body)
+            + _OLD_STREET.findall(body)
+        ),
     )
     storeys = frozenset(_FLOOR.findall(body) + [f"B{level}" for level in _BASEMENT.findall(body)])
     rooms = frozenset(
