@@ -165,7 +165,7 @@ _NOT_ROAD = re.compile(
 _NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路"})
 # A place one goes round by or measures from is not where the problem is (西门门禁坏了，只能绕到
 # 东门进; 胜利街有根管子冒水，离和平街不远).
-_ASIDE = re.compile(r"(?:绕到|绕去|绕道|绕行|改走|只能走|只能从|得从|要从|离)$")
+_ASIDE = re.compile(r"(?:绕到|绕去|绕道|绕行|改走|只能走|只能从|得从|要从|离|不是)$")
 # A village's groups (三组, 5组) are its buildings.
 _GROUP = re.compile(rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}两零〇]{{1,3}})组")
 # Rows of single-storey houses (三排五号): a row is as a building.
@@ -180,6 +180,8 @@ _SIDE = re.compile(
     r"村([东南西北])|([东南西北])(?:段|头|边|侧|片|区|院(?!长))|(中)段"  # 东区 and 东边 are one
     r"|([东南西北]{1,2})角|([左右])(?:边|侧|手)(?:那|这)"  # 东北角, 左边那部电梯
     r"|(?<=[楼栋幢])的?([前后])(?:面|头|边)|楼([前后])(?![天年])"  # 26号楼后面 is not its front
+    r"|(?<=[栋幢])的?门(前)|(?<=[栋幢])的?(前)?门口"  # 13栋门口 is its front
+    r"|([男女])(?=更衣室|厕|卫生间|浴室|澡堂|宿舍)"  # the men's and the women's
 )
 
 
@@ -360,7 +362,7 @@ def whereabouts(body: str) -> Whereabouts:
         place=place,
         areas=frozenset(
             [_AREA_NAME[area] for area in _AREA.findall(body)]
-            + [f"{''.join(side)}侧" for side in _SIDE.findall(body)]
+            + [f"{side or '前'}侧" for side in _named(_SIDE, body, whole=True)]
         ),
         rooms=rooms,
         storeys=storeys,
@@ -369,10 +371,17 @@ def whereabouts(body: str) -> Whereabouts:
     )
 
 
-def _named(pattern: re.Pattern[str], body: str) -> list[str]:
-    """The names the pattern finds (its first group where it has one), but not those one goes
-    round by or measures from, where it finds others."""
-    found = [(m[1] if pattern.groups else m[0], m.start()) for m in pattern.finditer(body)]
+def _named(pattern: re.Pattern[str], body: str, whole: bool = False) -> list[str]:
+    """The names the pattern finds (its first group where it has one, all its groups where
+    `whole`), but not those one goes round by, measures from or says it is not, where it finds
+    others."""
+    found = [
+        (
+            "".join(g or "" for g in m.groups()) if whole else m[1] if pattern.groups else m[0],
+            m.start(),
+        )
+        for m in pattern.finditer(body)
+    ]
     beside = [name for name, start in found if not _ASIDE.search(body, 0, start)]
     return beside or [name for name, _ in found]
 
