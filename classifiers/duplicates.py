@@ -76,6 +76,7 @@ _HOUSEHOLD = re.compile(
 CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
 # Faults that go with any other: "broken" and "nobody sees to it" say nothing against "no light".
 _GENERIC_FAULTS = frozenset({"坏", "没人管", "缺少"})
+_INTENSIFIER = "死了"
 PAIR_MODEL = Path(__file__).parent / "model" / "pairs.json"
 BLOCK_LIMIT = 40  # above this many tickets of one (grid, building), narrow by bigrams
 RAREST = 6
@@ -92,8 +93,18 @@ class Concepts:
     kin: dict[str, frozenset[str]]  # concept -> itself and the concepts related to it
 
     def find(self, text: str) -> list[tuple[str, str]]:
-        """The (kind, concept) of every variant in the text, longest match first."""
-        return [found for m in self.pattern.findall(text) for found in self.meaning[m]]
+        """The (kind, concept) of every variant in the text, longest match first. "死了" right
+        after a fault only says how bad it is (臭死了, 音乐吵死了): no death."""
+        found: list[tuple[str, str]] = []
+        fault_ends = -1
+        for match in self.pattern.finditer(text):
+            meanings = self.meaning[match[0]]
+            if match[0] == _INTENSIFIER and match.start() == fault_ends:
+                continue
+            if any(kind == "fault" for kind, _ in meanings):
+                fault_ends = match.end()
+            found += meanings
+        return found
 
     def canonical(self, text: str) -> str:
         """The text with every variant replaced by its concept's character."""

@@ -345,6 +345,10 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     assert report("5栋楼道里有煤气味").objects == report("五栋天然气味道好大").objects == {"燃气"}
     assert not report("楼上天天吵，烦死了").faults - {"吵"}
     assert "停电" not in report("8栋楼下有人停电动车").faults
+    # "死了" after a complaint says how bad it is; after a thing, that it died
+    assert report("跳舞的音乐吵死了，天天这样").faults == {"吵"}
+    assert "死" in report("楼道里有只老鼠死了").faults
+    assert report("防盗网把窗户焊死了").faults == {"堵塞"}
     # asking how or when, or passing on a notice, is another kind of message than a report
     assert report("东门门禁卡在哪里办？新搬来的").enquiry
     assert report("通知：3栋电梯今天下午维保，请走楼梯").enquiry
