@@ -57,6 +57,8 @@ _ENQUIRY = re.compile(
     # asking after an earlier case, giving advice, giving away
     r"|(?:上次|上周|上回|前几天|之前)那个.{0,20}(?:后来|结果|抓到|说法|咋样|怎么样)"
     r"|教大家|分享个|小妙招|小技巧|白送"
+    # thanks for a case closed (谢谢保洁阿姨，今天清得干干净净)
+    r"|^\W*(?:谢谢|感谢|多谢)|改造完了|修完了|弄完了|完工了|换了新的|出院了"
     r"|去哪(?:里|儿)?办|哪办|找谁办|咋办理|准备啥|什么材料|啥材料|多少钱|怎么交|咋交|在哪交|哪里交"
 )
 # … but not a complaint that no notice came (也没通知, 没看到停水公告, 公告栏上的通知被撕了), nor

@@ -363,6 +363,8 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     assert report("南门口那坑上个月填过一回 这回又塌下去了").enquiry
     assert report("上次那个冒充社区收费的骗子后来抓到了没").enquiry  # asking after a case
     assert report("教大家个法子，暖气不热先拧放气阀").enquiry  # advice
+    assert report("谢谢保洁阿姨 12栋楼下垃圾桶今天清得干干净净👍").enquiry  # a case closed
+    assert not report("12栋楼下垃圾桶满了，麻烦尽快清一下，谢谢").enquiry
     for text in ("电梯还没修好？刚又卡在十五楼了", "上礼拜刚修过又坏，维保到底行不行"):
         assert not report(text).enquiry, text
     for text in (
