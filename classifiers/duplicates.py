@@ -295,6 +295,8 @@ PAIR_FEATURES = (
     "core_partial",
     "enquiry_differs",
     "households",
+    "objects_disjoint",
+    "faults_disjoint",
 )
 
 
@@ -355,6 +357,8 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         float(objects_agree and not faults_differ and not (a.faults and b.faults)),
         float(a.enquiry != b.enquiry),
         float(not pa.named and not pb.named and a.household and b.household),
+        float(bool(a.objects and b.objects and not shared_objects)),
+        float(bool(specific_a and specific_b and not specific_a & specific_b)),
     ]
 
 
