@@ -51,9 +51,7 @@ _PERSON = re.compile(
 # A floor named: 十二楼 and 12层 are the floor of flat 1202; B1, 负2楼 are below ground.
 _FLOOR = re.compile(r"(?<![\d负Bb\-])(?<!地下)(?<!地下室)(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
 # Words for the floors above or below (楼上漏水下来, 四楼以上没水).
-_ACROSS_FLOORS = re.compile(
-    r"楼上|楼下|上面|下面|上头|底下|往下|往上|以上|以下|上边|下边|上层|下层"
-)
+_ACROSS_FLOORS = re.compile(r"楼上|楼下|往下|以上|以下|上层|下层")
 _BASEMENT = re.compile(r"(?:负|地下室?|(?<![A-Za-z])[Bb])(\d)(?![\d.])")
 # A numbered lane of a village or old town (一巷, 4巷): two lanes are two places.
 _LANE = re.compile(rf"(?<![{_NUMERAL}])([{_NUMERAL}]{{1,2}})巷")
