@@ -75,6 +75,9 @@ _HOUSEHOLD = re.compile(
     r"|房东|租的房|谁(?:家)?有.{0,8}(?:电话|师傅)|谁认识|哪有.{0,4}(?:修|换|卖)|有没有.{0,6}(?:师傅|电话|办法)"
     r"|推荐.{0,4}师傅|师傅推荐|开锁|咋整|怎么办|点算"
 )
+# … and what points that way less surely: the rooms of a home, one's own things, the
+# neighbours next door.
+_HOME_LIKE = re.compile(r"卫生间|厨房|客厅|卧室|钥匙|钱包|手机|身份证|我收到|我接到|隔壁|对门|楼上")
 CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
 # Faults that go with any other: "broken" and "nobody sees to it" say nothing against "no light".
 _GENERIC_FAULTS = frozenset({"坏", "没人管", "缺少"})
@@ -197,6 +200,7 @@ class Report:
     words: str  # the text without place words, filler and punctuation
     enquiry: bool = False  # asks how or when, passes on a notice or plan, offers a let
     household: bool = False  # about the reporter's own home or belongings
+    home_like: bool = False  # … or likely so (卫生间, 钥匙, 隔壁)
     objects: frozenset[str] = frozenset()  # what it is about (电梯, 路灯, 下水道 …)
     faults: frozenset[str] = frozenset()  # what is wrong (坏, 漏水, 吵 …)
     canonical: str = ""  # the words with each concept written as one character
@@ -238,6 +242,7 @@ def report(text: str) -> Report:
         words=words,
         enquiry=bool(_ENQUIRY.search(_NOT_ENQUIRY.sub("", stripped))),
         household=bool(_HOUSEHOLD.search(stripped)),
+        home_like=bool(_HOME_LIKE.search(stripped)),
         objects=objects,
         faults=faults,
         canonical=canonical,
@@ -295,6 +300,7 @@ PAIR_FEATURES = (
     "core_partial",
     "enquiry_differs",
     "households",
+    "homes_likely",
     "objects_disjoint",
     "faults_disjoint",
 )
@@ -357,6 +363,13 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         float(objects_agree and not faults_differ and not (a.faults and b.faults)),
         float(a.enquiry != b.enquiry),
         float(not pa.named and not pb.named and a.household and b.household),
+        float(
+            not pa.named
+            and not pb.named
+            and (a.household or a.home_like)
+            and (b.household or b.home_like)
+            and not (a.household and b.household)
+        ),
         float(bool(a.objects and b.objects and not shared_objects)),
         float(bool(specific_a and specific_b and not specific_a & specific_b)),
     ]

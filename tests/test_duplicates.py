@@ -381,6 +381,7 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     assert report("家里下水道堵了 谁有通下水的电话").household
     assert report("我电瓶车的电瓶昨晚被偷了").household
     assert not report("小区又停水了").household
+    assert report("卫生间顶上一直在滴水").home_like and not report("卫生间顶上一直在滴水").household
     lexicon = tmp_path / "concepts.txt"
     lexicon.write_text("object 电梯: 电梯\nrelated: 电梯 扶梯\n", encoding="utf-8")
     with pytest.raises(ValueError, match="扶梯"):
