@@ -360,7 +360,8 @@ def whereabouts(body: str) -> Whereabouts:
         place=place,
         areas=frozenset(
             [_AREA_NAME[area] for area in _AREA.findall(body)]
-            + [f"{side or '前'}侧" for side in _named(_SIDE, body, whole=True)]
+            # a side caught as nothing is a building's front door (13栋门口)
+            + [f"{side or '前'}侧" for side in _named(_SIDE, body)]
         ),
         rooms=rooms,
         storeys=storeys,
@@ -369,15 +370,11 @@ def whereabouts(body: str) -> Whereabouts:
     )
 
 
-def _named(pattern: re.Pattern[str], body: str, whole: bool = False) -> list[str]:
-    """The names the pattern finds (its first group where it has one, all its groups where
-    `whole`), but not those one goes round by, measures from or says it is not, where it finds
-    others."""
+def _named(pattern: re.Pattern[str], body: str) -> list[str]:
+    """The names the pattern finds (what its groups caught where it has some), but not those
+    one goes round by, measures from or says it is not, where it finds others."""
     found = [
-        (
-            "".join(g or "" for g in m.groups()) if whole else m[1] if pattern.groups else m[0],
-            m.start(),
-        )
+        ("".join(g or "" for g in m.groups()) if pattern.groups else m[0], m.start())
         for m in pattern.finditer(body)
     ]
     beside = [name for name, start in found if not _ASIDE.search(body, 0, start)]
