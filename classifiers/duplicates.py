@@ -316,15 +316,14 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
     only_b = b.concept_symbols - a.concept_symbols
     objects_differ = bool(a.objects and b.objects and not a.objects & b.object_kin)
     faults_differ = bool(specific_a and specific_b and not specific_a & b.fault_kin)
-    # The same thing with the same (or a kindred) fault, and nothing contradicting: however
-    # differently the rest is told, this is what a repeat looks like.
+    nowhere = not pa.named and not pb.named
     # One text holding all the other's words is a repeat told at length, unless one is a
     # report and the other a notice or question (3号楼停水了 / 通知：3号楼明天检修停水).
     one_kind = a.enquiry == b.enquiry
     words_left, added_only = _leftovers(a.words, b.words)
-    added_only *= one_kind
     concept_left, concept_added_only, *differences = _differences(a.canonical, b.canonical)
-    concept_added_only *= one_kind
+    # The same thing with the same (or a kindred) fault, and nothing contradicting: however
+    # differently the rest is told, this is what a repeat looks like.
     objects_agree = bool(a.objects & b.object_kin) and not objects_differ
     faults_agree = not faults_differ and bool(
         shared_faults
@@ -347,25 +346,24 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         float(faults_differ),
         float(bool(pa.building and pa.building == pb.building)),
         float((pa.building is None) != (pb.building is None)),
-        float(not pa.named and not pb.named),
+        float(nowhere),
         float(bool(pa.unit and pa.unit == pb.unit)),
         float(bool(pa.spots & pb.spots)),
         float(bool(a.where.areas & b.where.areas)),
         float(bool(a.rooms & b.rooms)),
         float(same_category),
         words_left,
-        added_only,
+        added_only if one_kind else 0.0,
         float(bool(only_a) and bool(only_b)),
         concept_left,
-        concept_added_only,
+        concept_added_only if one_kind else 0.0,
         *differences,
         float(objects_agree and faults_agree),
         float(objects_agree and not faults_differ and not (a.faults and b.faults)),
         float(a.enquiry != b.enquiry),
-        float(not pa.named and not pb.named and a.household and b.household),
+        float(nowhere and a.household and b.household),
         float(
-            not pa.named
-            and not pb.named
+            nowhere
             and (a.household or a.home_like)
             and (b.household or b.home_like)
             and not (a.household and b.household)
