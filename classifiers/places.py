@@ -139,7 +139,15 @@ _NOT_NAME = (
 )
 _ROAD_NOT_NAME = "门口路街巷进住面沿经往从过去来靠兜班半组条段头外到摆占堵挡走爬修挖短线照区车行"
 _NAME_CHAR = rf"[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}]"
-_ROAD = re.compile(_NAME_CHAR + r"{2,3}(?:路|街|巷|大道)(?![灯面口牌况线])")
+_ROAD = re.compile(
+    _NAME_CHAR + r"{2,3}(?:路|街|巷|大道)(?![灯面口牌况线])"
+    r"|沿[江河湖海溪山](?:东|西|南|北)?(?:路|街|大道)"  # 沿江路 is a name, 沿着人民路 not
+)
+# A shop by its keeper's name (老王烧烤, 李记串串): two shops are two places.
+_SHOP = re.compile(
+    rf"(?:老|小)?[{_SURNAMES}](?:记|家|姐|哥|嫂)?"
+    r"(?:烧烤|串串|火锅|饭店|餐馆|面馆|小吃|超市|便利店|小卖部|药店|理发店|五金店|水果店|麻将馆|茶馆|棋牌室)"
+)
 # A housing estate or village by name (锦华苑, 阳光小区, 杨柳村), not "我们小区" or "进村".
 _ESTATE = re.compile(
     rf"[^\W\d_{_NOT_NAME}门口路街巷进出到全整本隔壁对面旁边里去来住今昨明天早晚上下午点前荐]"
@@ -345,6 +353,7 @@ def whereabouts(body: str) -> Whereabouts:
             + _ESTATE.findall(body)
             + _HAMLET.findall(body)
             + _OLD_STREET.findall(body)
+            + _SHOP.findall(body)
         ),
     )
     storeys = frozenset(_FLOOR.findall(body) + [f"B{level}" for level in _BASEMENT.findall(body)])

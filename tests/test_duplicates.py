@@ -255,6 +255,8 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("大院东北角的消防栓漏水", "西南角那个消火栓也漏"),
         ("9栋1单元左边那部电梯困人了", "9栋1单元右边那台梯困人"),
         ("会所门口的井盖不见了", "客运站门口的井盖没了"),  # landmarks
+        ("人民路老王烧烤桌子摆满人行道", "人民路上李记串串也把桌椅摆人行道上了"),  # two shops
+        ("滨河路栏杆断了一截", "沿江路那段护栏松了"),
         ("13栋门口窨井冒污水", "13栋后头那个井也冒黑水了"),  # its front is not its back
         ("泳池男更衣室漏水", "泳池女更衣室地面积水很滑"),
         # a place the report says it is not about
