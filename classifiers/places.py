@@ -171,7 +171,9 @@ _NOT_ROAD = re.compile(
 _NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路"})
 # A place one goes round by or measures from is not where the problem is (西门门禁坏了，只能绕到
 # 东门进; 胜利街有根管子冒水，离和平街不远).
-_ASIDE = re.compile(r"(?:绕到|绕去|绕道|绕行|改走|只能走|只能从|得从|要从|离|不是)$")
+_ASIDE = re.compile(
+    r"(?:绕到|绕去|绕道|绕行|改走|只能走|只能从|得从|要从|离|不是)$"
+)  # 4 chars at most
 # A village's groups (三组, 5组) are its buildings.
 _GROUP = re.compile(rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}两零〇]{{1,3}})组")
 # Rows of single-storey houses (三排五号): a row is as a building.
@@ -386,7 +388,7 @@ def _named(pattern: re.Pattern[str], body: str) -> list[str]:
         ("".join(g or "" for g in m.groups()) if pattern.groups else m[0], m.start())
         for m in pattern.finditer(body)
     ]
-    beside = [name for name, start in found if not _ASIDE.search(body, 0, start)]
+    beside = [name for name, start in found if not _ASIDE.search(body, max(0, start - 4), start)]
     return beside or [name for name, _ in found]
 
 
