@@ -82,6 +82,8 @@ CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
 # Faults that go with any other: "broken" and "nobody sees to it" say nothing against "no light".
 _GENERIC_FAULTS = frozenset({"坏", "没人管", "缺少"})
 _INTENSIFIER = "死了"
+# Parts of a thing: a lift's display and its buttons are two problems of one lift.
+_PARTS = frozenset({"电子屏", "开关", "照明", "风扇", "年检", "监控", "火警"})
 PAIR_MODEL = Path(__file__).parent / "model" / "pairs.json"
 BLOCK_LIMIT = 40  # above this many tickets of one (grid, building), narrow by bigrams
 RAREST = 6
@@ -303,6 +305,7 @@ PAIR_FEATURES = (
     "homes_likely",
     "objects_disjoint",
     "faults_disjoint",
+    "parts_differ",
 )
 
 
@@ -317,6 +320,7 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
     objects_differ = bool(a.objects and b.objects and not a.objects & b.object_kin)
     faults_differ = bool(specific_a and specific_b and not specific_a & b.fault_kin)
     nowhere = not pa.named and not pb.named
+    parts_a, parts_b = a.objects & _PARTS, b.objects & _PARTS
     # One text holding all the other's words is a repeat told at length, unless one is a
     # report and the other a notice or question (3号楼停水了 / 通知：3号楼明天检修停水).
     one_kind = a.enquiry == b.enquiry
@@ -370,6 +374,7 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         ),
         float(bool(a.objects and b.objects and not shared_objects)),
         float(bool(specific_a and specific_b and not specific_a & specific_b)),
+        float(bool(parts_a and parts_b and not parts_a & parts_b)),
     ]
 
 

@@ -347,6 +347,9 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     assert report("5栋楼道里有煤气味").objects == report("五栋天然气味道好大").objects == {"燃气"}
     assert not report("楼上天天吵，烦死了").faults - {"吵"}
     assert "停电" not in report("8栋楼下有人停电动车").faults
+    # a lift's fan and its inspection sticker are parts of it, each a problem of its own
+    assert {"电梯", "风扇"} <= report("3栋电梯里的风扇不转，闷死了").objects
+    assert {"电梯", "年检"} <= report("15栋电梯里那个年检标志过期仨月了").objects
     # "死了" after a complaint says how bad it is; after a thing, that it died
     assert report("跳舞的音乐吵死了，天天这样").faults == {"吵"}
     assert "死" in report("楼道里有只老鼠死了").faults
