@@ -108,6 +108,9 @@ STATE_WORDS: dict[TicketState, str] = {
     TicketState.CANCELLED: "已撤销",
     TicketState.DISMISSED: "非诉求",
 }
+# The classifier and the duplicate finder read the head of a giant message; the whole text
+# is stored all the same.
+READ_LIMIT = 2000
 # Someone still has to act on these.
 ACTIVE_STATES = (
     TicketState.PENDING,

@@ -15,7 +15,7 @@ import re
 import threading
 from datetime import datetime, timedelta
 
-from bot.domain import ACTIVE_STATES, Ticket, Triage, Verdict
+from bot.domain import ACTIVE_STATES, READ_LIMIT, Ticket, Triage, Verdict
 from bot.lifecycle import Action, move
 from bot.messages import Mention
 from bot.pipeline import Context
@@ -66,16 +66,19 @@ class Duplicates:
                 fresh += tx.list_tickets(
                     street=street, changed_since=changed - RECHECK, states=ACTIVE_STATES
                 )
+            # A private matter belongs to one household: nobody else joins it.
+            joinable = [t for t in fresh if t.triage.is_appeal and t.triage is not Triage.PRIVATE]
+            # Read as the new report is read: the message's head, not the summary made for lists.
+            texts = tx.ticket_texts([t.id for t in joinable])
+            for ticket in joinable:
+                self._finder.add(
+                    ticket.id,
+                    ticket.grid_id,
+                    ticket.category,
+                    texts[ticket.id][:READ_LIMIT],
+                    ticket.created_at,
+                )
             for ticket in fresh:
-                # A private matter belongs to one household: nobody else joins it.
-                if ticket.triage.is_appeal and ticket.triage is not Triage.PRIVATE:
-                    self._finder.add(
-                        ticket.id,
-                        ticket.grid_id,
-                        ticket.category,
-                        ticket.summary,
-                        ticket.created_at,
-                    )
                 self._seen[street] = max(self._seen.get(street, 0), ticket.id)
                 latest = self._changed.get(street, ticket.updated_at)
                 self._changed[street] = max(latest, ticket.updated_at)

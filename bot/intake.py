@@ -7,7 +7,7 @@ import re
 
 from bot import tell
 from bot.config import Templates
-from bot.domain import TRIAGE_WORDS, Role, Ticket, TicketState, Triage
+from bot.domain import READ_LIMIT, TRIAGE_WORDS, Role, Ticket, TicketState, Triage
 from bot.duplicates import Duplicates, joined_reply
 from bot.messages import Mention
 from bot.pipeline import Context
@@ -17,8 +17,6 @@ from bot.sla import deadlines
 
 _LOGGER = logging.getLogger(__name__)
 
-# The classifier reads the head of a giant message; the whole text is stored all the same.
-CLASSIFY_LIMIT = 2000
 SUMMARY_LIMIT = 60
 _SPACE = re.compile(r"\s+")
 
@@ -73,7 +71,7 @@ class Intake:
 
     def __call__(self, ctx: Context) -> bool:
         message = ctx.message
-        verdict = self._classifier.classify(message.text[:CLASSIFY_LIMIT])
+        verdict = self._classifier.classify(message.text[:READ_LIMIT])
         if not verdict.triage.is_appeal:
             _LOGGER.debug("chatter from %s: %s", message.sender_id, verdict.reasons)
             return True
@@ -82,7 +80,7 @@ class Intake:
         # A repeat joins the open ticket it repeats, an unsure one too: the match vouches for it
         # (the ticket it joins was confirmed, or waits for a gridworker's word itself).
         original = (
-            self._duplicates.original(ctx, verdict, message.text[:CLASSIFY_LIMIT])
+            self._duplicates.original(ctx, verdict, message.text[:READ_LIMIT])
             if self._duplicates is not None
             else None
         )

@@ -150,6 +150,9 @@ class StoreTransaction(Protocol):
     def ticket_text(self, ticket_id: int) -> str:
         """The full text of the message that opened the ticket."""
 
+    def ticket_texts(self, ticket_ids: Sequence[int]) -> dict[int, str]:
+        """The same for many tickets at once, by ticket id."""
+
     def add_example(
         self, example: LabelledExample, *, ticket_id: int | None, actor_id: str, at: datetime
     ) -> None:

@@ -96,6 +96,14 @@ def _ticket(
 
 
 _Row = TypeVar("_Row", TicketReporterRow, TicketRatingRow)
+# Ids in one IN (…): PostgreSQL's driver takes at most 65,535 parameters a statement.
+_CHUNK = 1000
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
 
 # The ticket fields `update_ticket` writes; the rest never change after opening.
 _MUTABLE = (
@@ -268,10 +276,8 @@ class SqlTransaction:
     def _by_ticket(self, table: type[_Row], ticket_ids: Sequence[int]) -> dict[int, list[_Row]]:
         """The rows of a per-ticket table (reporters, ratings) for these tickets."""
         found: dict[int, list[_Row]] = {i: [] for i in ticket_ids}
-        if ticket_ids:
-            for row in self._session.exec(
-                select(table).where(col(table.ticket_id).in_(ticket_ids))
-            ):
+        for chunk in _chunks(ticket_ids):
+            for row in self._session.exec(select(table).where(col(table.ticket_id).in_(chunk))):
                 found[row.ticket_id].append(row)
         return found
 
@@ -434,10 +440,20 @@ class SqlTransaction:
         self._session.flush()
 
     def ticket_text(self, ticket_id: int) -> str:
-        row = self._session.get_one(TicketRow, ticket_id)
-        if row.source_message_id is None:
-            return row.summary
-        return self._session.get_one(MessageRow, row.source_message_id).text
+        return self.ticket_texts([ticket_id])[ticket_id]
+
+    def ticket_texts(self, ticket_ids: Sequence[int]) -> dict[int, str]:
+        texts: dict[int, str] = {}
+        for chunk in _chunks(ticket_ids):
+            query = (
+                select(TicketRow.id, TicketRow.summary, MessageRow.text)
+                .outerjoin(MessageRow, col(MessageRow.id) == col(TicketRow.source_message_id))
+                .where(col(TicketRow.id).in_(chunk))
+            )
+            for ticket_id, summary, text in self._session.exec(query):
+                if ticket_id is not None:  # a row's id, never None once stored
+                    texts[ticket_id] = summary if text is None else text
+        return texts
 
     def add_example(
         self, example: LabelledExample, *, ticket_id: int | None, actor_id: str, at: datetime

@@ -42,6 +42,24 @@ def test_a_repeat_joins_the_open_ticket(chat: Chat) -> None:
     assert chat.say("/done 1 修好了", sender="w1")[0].startswith("@李师傅 @赵大爷 工单 #1 已办结")
 
 
+def test_a_long_report_is_matched_on_all_its_words_not_its_summary(chat: Chat) -> None:
+    # the summary shown in lists stops after 60 characters; the place comes later here
+    long = (
+        "今天早上买菜回来提着一大袋东西，腿脚又不好，在楼下等了半天，结果发现电梯又停了，"
+        "按钮按了也没反应，这是这个月第三次了，7栋3单元的电梯到底什么时候能修好"
+    )
+    chat.say(long, sender="r1")
+    assert "7栋" not in chat.ticket(1).summary
+    chat.say("5栋1单元电梯又停了，按钮按了没反应", sender="r2")  # another building's lift
+    [reply] = chat.say("七栋三单元电梯又停了，按了没反应", sender="r3")
+    assert "已并入 #1" in reply
+    assert [t.state for t in chat.tickets()] == [
+        TicketState.OPEN,
+        TicketState.OPEN,
+        TicketState.MERGED,
+    ]
+
+
 def test_the_same_problem_elsewhere_is_another_ticket(chat: Chat) -> None:
     chat.say(LIFT, sender="r1")
     chat.say("5栋2单元的电梯又坏了，老人上不去楼", sender="r2")

@@ -146,6 +146,25 @@ def test_list_tickets_filters_by_grid_and_state(store: SqlStore) -> None:
         assert [t.number for t in open_] == [2, 3]
 
 
+def test_ticket_texts_are_the_opening_messages_whole_for_many_tickets(store: SqlStore) -> None:
+    count = 1_005  # more than one IN (…) of ids
+    with store.transaction() as tx:
+        ids = []
+        for n in range(count):
+            inbound = message(f"{n}号车位被占了，" + "占了好几天" * 20)
+            tx.record_message(inbound, grid_id="g1")
+            opened = tx.open_ticket(
+                street="s", grid_id="g1", message=inbound, verdict=VERDICT, summary=f"摘要{n}"
+            )
+            ids.append(opened.id)
+    with store.transaction() as tx:
+        texts = tx.ticket_texts(ids)
+        assert len(texts) == count
+        assert texts[ids[-1]] == f"{count - 1}号车位被占了，" + "占了好几天" * 20
+        assert tx.ticket_text(ids[0]) == texts[ids[0]]
+        assert len(tx.list_tickets(street="s")) == count
+
+
 def test_naive_times_are_refused(store: SqlStore) -> None:
     with pytest.raises(sa.exc.StatementError, match="naive datetime"), store.transaction() as tx:
         tx.record_message(message("x", time=datetime(2026, 1, 1)), grid_id=None)
