@@ -57,23 +57,24 @@ _ENQUIRY = re.compile(
     # asking after an earlier case, giving advice, giving away
     r"|(?:上次|上周|上回|前几天|之前)那个.{0,20}(?:后来|结果|抓到|说法|咋样|怎么样)"
     r"|教大家|分享个|小妙招|小技巧|白送"
-    # thanks for a case closed (谢谢保洁阿姨，今天清得干干净净)
-    r"|^\W*(?:谢谢|感谢|多谢)|改造完了|修完了|弄完了|完工了|换了新的|出院了"
+    # a case closed, with thanks (谢谢保洁阿姨，今天清得干干净净)
+    r"|改造完了|修完了|弄完了|完工了|换了新的|出院了|干干净净|清干净了|亮堂多了"
     r"|去哪(?:里|儿)?办|哪办|找谁办|咋办理|准备啥|什么材料|啥材料|多少钱|怎么交|咋交|在哪交|哪里交"
 )
 # … but not a complaint that no notice came (也没通知, 没看到停水公告, 公告栏上的通知被撕了), nor
 # asking on a neighbour's behalf (他让我问一下社区): those are reports.
 _NOT_ENQUIRY = re.compile(
-    r"[没不未][^，。！？,.!?\s]{0,4}(?:通知|公告)|(?:通知|公告)[^，。！？,.!?\s]{0,2}没"
+    r"[没不未][^，。！？,.!?\s]{0,4}(?:通知|公告)|(?:通知|公告)[都也]?没"
     r"|(?:栏|上)的?通知|通知(?:听|清理)"
     r"|(?:帮忙?|让我|托我|替[^，。！？,.!?\s]{0,3})(?:想问|问一下|问下|问)"
 )
 # A resident's own household or belongings, or a tradesman sought for them (我家下水道堵了，
 # 谁有通下水的电话): two such reports naming no place are two households' matters.
 _HOUSEHOLD = re.compile(
-    r"我家|我们家|俺家|自家|家里|屋里|屋企|屋头|我的|我车|我电|我妈|我爸|我儿|我女|我老|我孩|我娃"
+    r"我家|我们家|俺家|自家|家里|屋里|屋企|屋头|我的(?!天|妈呀)|我车|我电(?!话)|我妈|我爸|我儿|我女"
+    r"|我老|我孩|我娃"
     r"|房东|租的房|谁(?:家)?有.{0,8}(?:电话|师傅)|谁认识|哪有.{0,4}(?:修|换|卖)|有没有.{0,6}(?:师傅|电话|办法)"
-    r"|推荐.{0,4}师傅|师傅推荐|开锁|咋整|怎么办|点算"
+    r"|推荐.{0,4}师傅|师傅推荐|开锁"
 )
 # … and what points that way less surely: the rooms of a home, one's own things, the
 # neighbours next door.
@@ -82,6 +83,9 @@ CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
 # Faults that go with any other: "broken" and "nobody sees to it" say nothing against "no light".
 _GENERIC_FAULTS = frozenset({"坏", "没人管", "缺少"})
 _INTENSIFIER = "死了"
+_FELT = frozenset({"吵", "臭", "闷热", "不热", "拥挤", "没人扫", "路滑", "不亮", "冒烟"})
+_OUTAGES = frozenset({"停水", "停电", "停气", "水压低", "水浑"})
+_NETWORKS = frozenset({"网络", "手机信号", "有线电视"})
 # Parts of a thing: a lift's display and its buttons are two problems of one lift.
 _PARTS = frozenset({"电子屏", "开关", "照明", "风扇", "年检", "监控", "火警"})
 PAIR_MODEL = Path(__file__).parent / "model" / "pairs.json"
@@ -101,15 +105,16 @@ class Concepts:
 
     def find(self, text: str) -> list[tuple[str, str]]:
         """The (kind, concept) of every variant in the text, longest match first. "死了" right
-        after a fault only says how bad it is (臭死了, 音乐吵死了): no death."""
+        after a complaint of the senses only says how bad it is (臭死了, 音乐吵死了); after a
+        fall into the river it is a death."""
         found: list[tuple[str, str]] = []
-        fault_ends = -1
+        felt_ends = -1
         for match in self.pattern.finditer(text):
             meanings = self.meaning[match[0]]
-            if match[0] == _INTENSIFIER and match.start() == fault_ends:
+            if match[0] == _INTENSIFIER and match.start() == felt_ends:
                 continue
-            if any(kind == "fault" for kind, _ in meanings):
-                fault_ends = match.end()
+            if any(kind == "fault" and name in _FELT for kind, name in meanings):
+                felt_ends = match.end()
             found += meanings
         return found
 
@@ -239,12 +244,14 @@ def report(text: str) -> Report:
     objects = frozenset(name for kind, name in found if kind == "object")
     faults = frozenset(name for kind, name in found if kind == "fault")
     canonical = _NOISE_BUT_CONCEPTS.sub("", _PARTICLES.sub("", lexicon.canonical(plain)))
+    shared = bool(faults & _OUTAGES or objects & _NETWORKS)
     return Report(
         where=where,
         words=words,
         enquiry=bool(_ENQUIRY.search(_NOT_ENQUIRY.sub("", stripped))),
-        household=bool(_HOUSEHOLD.search(stripped)),
-        home_like=bool(_HOME_LIKE.search(stripped)),
+        # … but water, power, gas and the network fail for everyone (家里停水了 / 我家也停水了)
+        household=bool(_HOUSEHOLD.search(stripped)) and not shared,
+        home_like=bool(_HOME_LIKE.search(stripped)) and not shared,
         objects=objects,
         faults=faults,
         canonical=canonical,

@@ -51,8 +51,12 @@ _PERSON = re.compile(
 # A floor named: 十二楼 and 12层 are the floor of flat 1202; B1, 负2楼 are below ground.
 _FLOOR = re.compile(r"(?<![\d负Bb\-])(?<!地下)(?<!地下室)(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
 # Words for the floors above or below (楼上漏水下来, 四楼以上没水).
-_ACROSS_FLOORS = re.compile(r"楼上|楼下|往下|以上|以下|上层|下层")
-_BASEMENT = re.compile(r"(?:负|地下室?|(?<![A-Za-z])[Bb])(\d)(?![\d.])")
+# … and the reporter's own floor (我住18楼, 我家8楼) beside a problem of the whole building.
+_ACROSS_FLOORS = re.compile(
+    r"楼上|楼下|往下|[楼层](?:以上|以下)|上层|下层"
+    r"|(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?)?(?:的)?\s*\d{1,2}(?:楼|层)"
+)
+_BASEMENT = re.compile(r"(?:负|(?<![A-Za-z])[Bb])(\d)(?![\d.])|地下室?(\d)(?=\s*[层楼])")
 # A numbered lane of a village or old town (一巷, 4巷): two lanes are two places.
 _LANE = re.compile(rf"(?<![{_NUMERAL}])([{_NUMERAL}]{{1,2}})巷")
 _UNIT = re.compile(r"(\d{1,2})单元")
@@ -68,10 +72,10 @@ _HOME = re.compile(r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在
 _GATE = re.compile(
     r"[东南西北]{1,2}(?:大)?门|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期"
     # front and back gates and blocks (后门, 前楼)
-    r"|[前后正侧]门|[前后]楼(?![道梯顶下上房层主])"
+    r"|[前后正侧]门|(?<![以最之然])[前后]楼(?![道梯顶下上房层主长里])"
 )
 # A metro station's or a market's exits by letter: the A出口 (A口) is not the D出口.
-_EXIT = re.compile(r"(?<![A-Za-z])([A-Za-z]\d?)(?:出口|出入口|口)(?![罩红袋号径])")
+_EXIT = re.compile(r"(?<![A-Za-z\-])([A-Za-z]\d?)(?:出口|出入口|口)(?![罩红袋号径])")
 # Parts of a compound: two reports naming different ones are about different spots. Each is
 # read as one name whatever the wording (楼梯间 is the 楼道, 地库 the 车库, 屋顶 the 天台).
 _AREAS = {
@@ -102,7 +106,7 @@ _AREAS = {
     "球场": "篮球场|球场|羽毛球场",
     "泳池": "泳池|游泳池",
     "客运站": "客运站|汽车站|车站",
-    "集市": "集市|集上|赶集",
+    "集市": "集市|赶集",
     "卫生院": "卫生院|卫生室|卫生站",
     "码头": "码头",
     "锅炉房": "锅炉房",
@@ -137,7 +141,7 @@ _NOT_NAME = (
     "的了在是这那个有我你他她们跟与就都也不得着见被把让给又要最请问求离下看压停堆满晒倒落飘封炸雨夜孩些细近一"
     "说听谁知刚才再开始展关于希望谢祝喊买什么跑转自网格员报经搞清理弃穿接位壁年农旧"
 )
-_ROAD_NOT_NAME = "门口路街巷进住面沿经往从过去来靠兜班半组条段头外到摆占堵挡走爬修挖短线照区车行"
+_ROAD_NOT_NAME = "门口路街巷进住面沿经往从过去来靠兜班半组条段头外到摆占堵挡走爬修挖短线照区车行道"
 _NAME_CHAR = rf"[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}]"
 _ROAD = re.compile(
     _NAME_CHAR + r"{2,3}(?:路|街|巷|大道)(?![灯面口牌况线])"
@@ -358,7 +362,9 @@ def whereabouts(body: str) -> Whereabouts:
             + _SHOP.findall(body)
         ),
     )
-    storeys = frozenset(_FLOOR.findall(body) + [f"B{level}" for level in _BASEMENT.findall(body)])
+    storeys = frozenset(
+        _FLOOR.findall(body) + [f"B{minus or under}" for minus, under in _BASEMENT.findall(body)]
+    )
     rooms = frozenset(
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
         + _FLAT_OF.findall(body)

@@ -211,6 +211,8 @@ def test_place_forms_are_one_place() -> None:
     assert report("8栋地下一层等电梯那块墙发霉").where.floors == {"B1"}
     assert report("楼下3楼那家").where.floors == {"3"}
     assert report("八号楼五六楼没水").where.floors == {"5", "6"}  # not the 56th
+    assert not report("地下室3个电瓶车在充电").where.floors  # a count, not B3
+    assert report("胜利街冒水，只能绕道和平街").place.spots == {"胜利街"}
     assert report("6座2508个冷气机滴水").rooms == {"2508"}  # Cantonese 个, not a count
     # the reporter's own flat is no place of the problem where another flat is named
     assert report("四栋602天天半夜拖凳子，我家就住502").rooms == {"602"}
@@ -240,6 +242,13 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("11号楼301，楼上卫生间天天往我家漏水", "11号楼四楼那家卫生间防水不行"),
         ("8号楼自来水水压太小，四楼以上上不去水", "八号楼五六楼 水龙头就滴几滴"),
         ("9号楼一楼那户在楼道里生煤球炉子", "九号楼楼道里烟熏火燎的 二楼三楼都呛得不敢开门"),
+        # the reporter's own floor beside a fault of the whole building
+        ("5栋电梯坏了，我住18楼爬不上去", "5栋电梯又坏了，我家8楼"),
+        ("5栋停水了，我家12楼", "5栋停水，3楼也没水"),
+        # words that only look like places
+        ("以前楼里很干净，现在楼道堆满垃圾", "3栋楼道堆满垃圾"),
+        ("垃圾没人收集上报好几次了", "5栋垃圾没人收"),
+        ("小区充电桩Type-C口坏了", "3栋充电桩坏了"),
     ]
     for a, b in agree:
         assert report(a).same_place(report(b)), (a, b)
@@ -253,6 +262,7 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("北环路的井盖松了", "南环路上有个井盖一压就响"),
         ("6栋楼下的石凳裂了", "中心花园的长椅断了"),  # a building is not the garden
         ("2栋2单元18楼楼道窗户关不上", "2栋2单元8楼楼道窗户坏了关不住"),  # two floors
+        ("18楼楼道灯坏了三天以上", "8楼楼道灯坏了"),  # 以上 of days, not of floors
         ("4栋502每天半夜拖椅子", "四栋602天天半夜拖凳子，我家就住502"),
         ("地铁站A出口共享单车乱停", "地铁站D出口单车停得乱七八糟"),
         ("1栋楼顶水箱好像漏水", "1栋地下水泵房漏水了"),
@@ -371,6 +381,7 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     # "死了" after a complaint says how bad it is; after a thing, that it died
     assert report("跳舞的音乐吵死了，天天这样").faults == {"吵"}
     assert "死" in report("楼道里有只老鼠死了").faults
+    assert "死" in report("有人掉河里死了").faults  # a death, after no complaint of the senses
     assert report("防盗网把窗户焊死了").faults == {"堵塞"}
     # asking how or when, or passing on a notice, is another kind of message than a report
     assert report("东门门禁卡在哪里办？新搬来的").enquiry
@@ -387,6 +398,8 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     assert report("上次那个冒充社区收费的骗子后来抓到了没").enquiry  # asking after a case
     assert report("教大家个法子，暖气不热先拧放气阀").enquiry  # advice
     assert report("谢谢保洁阿姨 12栋楼下垃圾桶今天清得干干净净👍").enquiry  # a case closed
+    assert not report("谢谢网格员，5栋电梯又坏了").enquiry  # a polite opening
+    assert report("通知：明天没电").enquiry
     assert not report("12栋楼下垃圾桶满了，麻烦尽快清一下，谢谢").enquiry
     for text in ("电梯还没修好？刚又卡在十五楼了", "上礼拜刚修过又坏，维保到底行不行"):
         assert not report(text).enquiry, text
@@ -404,6 +417,9 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     assert report("家里下水道堵了 谁有通下水的电话").household
     assert report("我电瓶车的电瓶昨晚被偷了").household
     assert not report("小区又停水了").household
+    # water and power fail for everyone; 我的天 and 怎么办 are no household
+    for text in ("家里停水了", "我家也停水了", "我的天，电梯又坏了", "电梯又坏了，怎么办啊"):
+        assert not report(text).household, text
     assert report("卫生间顶上一直在滴水").home_like and not report("卫生间顶上一直在滴水").household
     lexicon = tmp_path / "concepts.txt"
     lexicon.write_text("object 电梯: 电梯\nrelated: 电梯 扶梯\n", encoding="utf-8")
