@@ -165,6 +165,7 @@ def main() -> None:
 
     more = load_pairs(sorted(HOLDOUT_MORE.glob("*.jsonl")))
     more_scores = scores_of(more, PairModel.load(), category)
+    hard = load_pairs(sorted(HARD.glob("*.jsonl")))
     for title, rows, scores in (
         (f"{len(more)} more held-out pairs (two more writers)", more, more_scores),
         (
@@ -172,19 +173,17 @@ def main() -> None:
             holdout + more,
             held_scores + more_scores,
         ),
+        (
+            f"hard pairs ({len(hard)}, four more writers)",
+            hard,
+            scores_of(hard, PairModel.load(), category),
+        ),
     ):
         precision, recall, wrong = measure(rows, scores, chosen)
         print(
             f"{title}, at {chosen:.0f}: merge precision {precision:.3f}, recall {recall:.3f}; "
             f"wrong merges: {dict(wrong) or 'none'}"
         )
-    hard = load_pairs(sorted(HARD.glob("*.jsonl")))
-    hard_scores = scores_of(hard, PairModel.load(), category)
-    precision, recall, wrong = measure(hard, hard_scores, chosen)
-    print(
-        f"hard pairs ({len(hard)}, four more writers), shipped model, at {chosen:.0f}: merge "
-        f"precision {precision:.3f}, recall {recall:.3f}; wrong merges: {dict(wrong) or 'none'}"
-    )
 
 
 if __name__ == "__main__":

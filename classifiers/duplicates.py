@@ -82,8 +82,10 @@ _HOME_LIKE = re.compile(r"卫生间|厨房|客厅|卧室|钥匙|钱包|手机|�
 CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
 # Faults that go with any other: "broken" and "nobody sees to it" say nothing against "no light".
 _GENERIC_FAULTS = frozenset({"坏", "没人管", "缺少"})
+# "死了" after a complaint of the senses says how bad it is (吵死了), not that something died.
 _INTENSIFIER = "死了"
 _FELT = frozenset({"吵", "臭", "闷热", "不热", "拥挤", "没人扫", "路滑", "不亮", "冒烟"})
+# What fails for everyone at once, even when told from one's home (家里停水了): no household's.
 _OUTAGES = frozenset({"停水", "停电", "停气", "水压低", "水浑"})
 _NETWORKS = frozenset({"网络", "手机信号", "有线电视"})
 # Parts of a thing: a lift's display and its buttons are two problems of one lift.

@@ -50,11 +50,12 @@ _PERSON = re.compile(
 )
 # A floor named: 十二楼 and 12层 are the floor of flat 1202; B1, 负2楼 are below ground.
 _FLOOR = re.compile(r"(?<![\d负Bb\-])(?<!地下)(?<!地下室)(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
+# Where the reporter lives (我家就住, 我住在, 俺家), before a flat or a floor.
+_MINE = r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?)?"
 # Words for the floors above or below (楼上漏水下来, 四楼以上没水).
 # … and the reporter's own floor (我住18楼, 我家8楼) beside a problem of the whole building.
 _ACROSS_FLOORS = re.compile(
-    r"楼上|楼下|往下|[楼层](?:以上|以下)|上层|下层"
-    r"|(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?)?(?:的)?\s*\d{1,2}(?:楼|层)"
+    rf"楼上|楼下|往下|[楼层](?:以上|以下)|上层|下层|{_MINE}(?:的)?\s*\d{{1,2}}(?:楼|层)"
 )
 _BASEMENT = re.compile(r"(?:负|(?<![A-Za-z])[Bb])(\d)(?![\d.])|地下室?(\d)(?=\s*[层楼])")
 # A numbered lane of a village or old town (一巷, 4巷): two lanes are two places.
@@ -68,7 +69,7 @@ _NOT_ROOMS = frozenset({"110", "119", "120", "122", "114", "315"})  # numbers on
 _LIFT_CAR = re.compile(r"(?<![A-Za-z])([A-Za-z])梯")  # 4座B梯 is not the A梯
 _FLAT_OF = re.compile(r"栋\s*(\d{3,4})[个嘅]")  # Cantonese 6座2508个冷气机: the flat's, not a count
 # The reporter's own flat, where the report names another as the source (楼上602吵, 我家就住502).
-_HOME = re.compile(r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?)?\s*(\d{3,4})(?!\d)")
+_HOME = re.compile(rf"{_MINE}\s*(\d{{3,4}})(?!\d)")
 _GATE = re.compile(
     r"[东南西北]{1,2}(?:大)?门|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期"
     # front and back gates and blocks (后门, 前楼)
