@@ -60,6 +60,10 @@ _ENQUIRY = re.compile(
     # a case closed, with thanks (谢谢保洁阿姨，今天清得干干净净)
     r"|改造完了|修完了|弄完了|完工了|换了新的|出院了|干干净净|清干净了|亮堂多了"
     r"|去哪(?:里|儿)?办|哪办|找谁办|咋办理|准备啥|什么材料|啥材料|多少钱|怎么交|咋交|在哪交|哪里交"
+    # offering, advising, asking who can mend one's own, passing on an office's warning
+    r"|要送人|想养|领养(?!老|金)|有意者|招募|团购[:：链]|[一齐起]团购|不收钱"
+    r"|(?:可以|先)试试|试试看|谁会修|哪个会修|谁会弄|想自己(?:换|修|弄)|一般(?:多少|怎么|要)"
+    r"|(?:社区|物业|派出所|监管|街道|居委会?|村委会?)(?:温馨)?提醒|(?:相互|互相)监督|大家以后"
 )
 # … but not a complaint that no notice came (也没通知, 没看到停水公告, 公告栏上的通知被撕了), nor
 # asking on a neighbour's behalf (他让我问一下社区): those are reports.

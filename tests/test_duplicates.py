@@ -399,6 +399,18 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     assert report("教大家个法子，暖气不热先拧放气阀").enquiry  # advice
     assert report("谢谢保洁阿姨 12栋楼下垃圾桶今天清得干干净净👍").enquiry  # a case closed
     assert not report("谢谢网格员，5栋电梯又坏了").enquiry  # a polite opening
+    # giving away, recruiting, advising, asking who can mend one's own, an office's warning
+    for text in (
+        "谁家要小猫？3栋楼下捡的，打过针了，想领养的私聊",
+        "楼道保洁志愿者招募，有意者找网格员",
+        "下水道慢的可以先试试小苏打加白醋",
+        "谁会修推拉门 我家那个轨道坏了",
+        "派出所提醒：冒充客服退款的都是骗子",
+        "电动车进楼道要罚款，大家互相监督",
+    ):
+        assert report(text).enquiry, text
+    for text in ("团购群那个团长联系不上了，好多人付了钱", "老人领养老金要排好久的队"):
+        assert not report(text).enquiry, text
     assert report("通知：明天没电").enquiry
     assert not report("12栋楼下垃圾桶满了，麻烦尽快清一下，谢谢").enquiry
     for text in ("电梯还没修好？刚又卡在十五楼了", "上礼拜刚修过又坏，维保到底行不行"):
