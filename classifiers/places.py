@@ -186,6 +186,10 @@ _ROW = re.compile(
     rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}]{{1,2}})排"
     rf"(?=[{_NUMERAL}]|\s*的?\s*[那这]?(?:家|户|门口|房))"
 )
+# A street address (人民路15号, 六巷3号) is a building: 人民路十五号火锅店 is 人民路15号楼下.
+_ADDRESS = re.compile(rf"(?<=[路街巷])([{_NUMERAL}]{{1,4}})号(?![线车铺摊位])")
+# … as is a lone number where a road is named (56号店门口 … 渔港路), not a parking bay's
+_HOUSE_NUMBER = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线车铺摊位桥机床房])")
 # Numbered things that are not buildings: 56号车位, 8号摊位, the 二号桥.
 _NUMBERED = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线])")
 # Ends and sides: 东段 and 西段 of one road are different places.
@@ -227,8 +231,19 @@ class Place:
         return not (
             self.spots
             and other.spots
-            and not (self.spots <= other.spots or other.spots <= self.spots)
+            and not (_within(self.spots, other.spots) or _within(other.spots, self.spots))
         )
+
+
+def _within(some: frozenset[str], others: frozenset[str]) -> bool:
+    """Whether each spot of `some` is one of `others`. A name read with a word before it is the
+    same name (打风后兴华路 is 兴华路, 你好张家屯 is 张家屯)."""
+    return all(
+        any(spot == other or spot.endswith(other) or other.endswith(spot) for other in others)
+        if len(spot) >= 3
+        else spot in others
+        for spot in some
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +343,7 @@ def place_body(text: str) -> str:
         body = unify_places(_SEAT.sub(r"\1栋", body.translate(_CHEQUE)))
     body = _LETTERED.sub(lambda m: f"{m[1].upper()}栋", body)
     body = _NUMBER_BEFORE.sub(r"\1栋\2", _NUMBER_AFTER.sub(r"\1\2栋", body))
+    body = _ADDRESS.sub(lambda m: f"{chinese_number(m[1]) or m[1]}栋", body)
     return _BUILDING_UNIT.sub(r"\1栋\2单元", body)
 
 
@@ -346,6 +362,10 @@ def whereabouts(body: str) -> Whereabouts:
         if road not in _NOT_ROADS and not _NOT_ROAD.search(road) and not _LANE.search(road)
     ]
     lanes = [f"{chinese_number(lane) or lane}巷" for lane in _LANE.findall(body)]
+    numbered = [f"{chinese_number(n) or n}号" for n in _NUMBERED.findall(body)]
+    houses = {chinese_number(n) or n for n in _HOUSE_NUMBER.findall(body)}
+    if not buildings and roads and len(houses) == 1 and len(set(numbered)) == 1:
+        buildings, numbered = [str(houses.pop())], []
     gates = [gate.replace("大", "") for gate in _named(_GATE, body)]  # 东大门 is the 东门
     gates += [f"{exit.upper()}出口" for exit in _EXIT.findall(body)]
     place = Place(
@@ -370,7 +390,7 @@ def whereabouts(body: str) -> Whereabouts:
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
         + _FLAT_OF.findall(body)
         + [f"{car.upper()}梯" for car in _LIFT_CAR.findall(body)]
-        + [f"{chinese_number(n) or n}号" for n in _NUMBERED.findall(body)]
+        + numbered
     )
     if (others := rooms - frozenset(_HOME.findall(body))) and others != rooms:
         rooms = others

@@ -12,6 +12,7 @@ import pytest
 from bot.domain import TicketState
 from classifiers.duplicates import CONCEPTS, DuplicateIndex, PairModel, concepts, report
 from classifiers.normalize import simplify
+from classifiers.places import Place
 from tests.conftest import ROOT
 from tests.test_casework import MONDAY, Chat, casework_config
 
@@ -219,6 +220,18 @@ def test_place_forms_are_one_place() -> None:
     assert report("我家502漏水了").rooms == {"502"}
     assert report("地铁站A出口共享单车乱停").place.spots == {"A出口"}
     assert report("b口那些摩托佬又在揽客").place.spots == {"B出口"}
+    # a street address is a building: the number after a road, a numbered 院, a lone number
+    # where a road is named
+    for text in ("人民路十五号火锅店油烟大", "人民路15号楼下的火锅店", "15号店门口招牌歪了，人民路"):
+        assert report(text).place == Place("15", None, frozenset({"人民路"})), text
+    assert report("建设路41号院门口堵车").place.building == "41"
+    assert report("41号院大门口又被堵死了，建设路这边").place.building == "41"
+    assert not report("别墅区72号院子搭铁皮棚").same_place(report("别墅区75号把院墙往外砌了"))
+    assert not report("人民路15号火锅店").same_place(report("人民路17号火锅店"))
+    assert report("人民路56号车位被占了").place.building is None
+    # a name read with a word before it is the same name
+    assert report("打风后兴华路那棵大榕树倒了").same_place(report("兴华路大榕树塌咗"))
+    assert not report("后兴华路那棵树倒了").same_place(report("新华路那棵树倒了"))
 
 
 def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
