@@ -54,6 +54,18 @@ _FLOOR = re.compile(r"(?<![\d负Bb\-])(?<!地下)(?<!地下室)(\d{1,2})(?:楼|�
 _MINE = r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?)?"
 # Words for the floors above or below (楼上漏水下来, 四楼以上没水).
 # … and the reporter's own floor (我住18楼, 我家8楼) beside a problem of the whole building.
+# Where a lift stops or a resident climbs to (卡在5楼, 按25楼没反应, 爬了7层) is no place of the
+# problem: the lift of 3栋2单元 is one lift at every floor.
+_LIFT_STOP = re.compile(
+    r"(?:按|卡在|卡到|停在|停到|坐到|困在|关在|只能到|爬到|爬了|爬上|爬)\s*(\d{1,2})(?:楼|层)"
+)
+# Two buildings named together (11 12栋中间, 13、14号楼中间) are both named.
+_BUILDING_LIST = re.compile(
+    r"(?<![\d.\-:/+])(\d{1,3})\s*[、和跟与及]\s*(?=\d{1,3}栋)"
+    r"|(?:^|(?<=[\s，。,！!？?]))(\d{1,3}) (?=\d{1,3}栋)"  # spoken: 11 12栋
+)
+# A gate by its side (西边小门, 北面大门) is that side's gate.
+_SIDE_GATE = re.compile(r"([东南西北])(?:边|面)(?:的)?(?:小|大)?门")
 _ACROSS_FLOORS = re.compile(
     rf"楼上|楼下|往下|[楼层](?:以上|以下)|上层|下层|{_MINE}(?:的)?\s*\d{{1,2}}(?:楼|层)"
 )
@@ -106,7 +118,7 @@ _AREAS = {
     "儿童乐园": "儿童乐园|游乐区|游乐场|儿童游乐",
     "球场": "篮球场|球场|羽毛球场",
     "泳池": "泳池|游泳池",
-    "客运站": "客运站|汽车站|车站",
+    "客运站": "客运站|汽车站",  # not any 车站: by a gate, that is the bus stop
     "集市": "集市|赶集",
     "卫生院": "卫生院|卫生室|卫生站",
     "码头": "码头",
@@ -344,6 +356,7 @@ def place_body(text: str) -> str:
     body = _LETTERED.sub(lambda m: f"{m[1].upper()}栋", body)
     body = _NUMBER_BEFORE.sub(r"\1栋\2", _NUMBER_AFTER.sub(r"\1\2栋", body))
     body = _ADDRESS.sub(lambda m: f"{chinese_number(m[1]) or m[1]}栋", body)
+    body = _SIDE_GATE.sub(r"\1门", _BUILDING_LIST.sub(lambda m: f"{m[1] or m[2]}栋和", body))
     return _BUILDING_UNIT.sub(r"\1栋\2单元", body)
 
 
@@ -385,7 +398,7 @@ def whereabouts(body: str) -> Whereabouts:
     )
     storeys = frozenset(
         _FLOOR.findall(body) + [f"B{minus or under}" for minus, under in _BASEMENT.findall(body)]
-    )
+    ) - frozenset(_LIFT_STOP.findall(body))
     rooms = frozenset(
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
         + _FLAT_OF.findall(body)

@@ -229,6 +229,22 @@ def test_place_forms_are_one_place() -> None:
     assert not report("别墅区72号院子搭铁皮棚").same_place(report("别墅区75号把院墙往外砌了"))
     assert not report("人民路15号火锅店").same_place(report("人民路17号火锅店"))
     assert report("人民路56号车位被占了").place.building is None
+    # two buildings named together, a gate by its side, a bus stop called 车站
+    for text, buildings in (
+        ("13、14号楼中间那条小路", "13+14"),
+        ("11 12栋中间那条路", "11+12"),
+        ("11栋和12栋之间那条路", "11+12"),
+    ):
+        assert report(text).place.building == buildings, text
+    assert report("+1，3幢1单元电梯坏了").place.building == "3"  # "+1" is no building
+    assert report("团购 一台60 3栋2单元的可以一起报").place.building == "3"  # a price
+    assert report("西门人行闸机坏了").same_place(report("西边小门闸机认不出脸"))
+    assert report("南门外公交站的站牌被撞歪了").same_place(report("南大门出去那个车站 牌子斜了"))
+    assert not report("去火车站的路").where.areas
+    # where a lift stops or a resident climbs to is no place of the problem
+    assert report("3号楼2单元电梯又停了，卡在5楼").same_place(report("三栋二单元电梯坏了，爬了七层"))
+    assert report("14栋电梯按25楼没反应").where.floors == frozenset()
+    assert not report("3栋8楼楼道灯坏了").same_place(report("3栋12楼楼道灯坏了"))
     # a name read with a word before it is the same name
     assert report("打风后兴华路那棵大榕树倒了").same_place(report("兴华路大榕树塌咗"))
     assert not report("后兴华路那棵树倒了").same_place(report("新华路那棵树倒了"))
