@@ -67,6 +67,9 @@ _ENQUIRY = re.compile(
     # selling, a thing found, an all-clear
     r"|原价出|出售|转卖|有意私聊|买一送一|找主人|谁捡[着到]了|认领|失主|别担心|虚惊一场"
     r"|已经(?:填平|填好|锯走|清走|拖走|救出|抓到|抓住|恢复|通了|关阀)"
+    r"|装好了|铺平了|画好线|找回来了|没事了|合格(?!证)|好评"
+    r"|免费送|便宜卖|谁想要|谁家要|能送我|去抱|转租|招室友|一起看|有人一起"
+    r"|想先了解|谁认识靠谱|谁家走丢|有人捡到|捡到一|好消息|的朋友们?可以"
 )
 # … but not a complaint that no notice came (也没通知, 没看到停水公告, 公告栏上的通知被撕了), nor
 # asking on a neighbour's behalf (他让我问一下社区): those are reports.
@@ -74,6 +77,7 @@ _NOT_ENQUIRY = re.compile(
     r"[没不未][^，。！？,.!?\s]{0,4}(?:通知|公告)|(?:通知|公告)[都也]?没"
     r"|(?:栏|上)的?通知|通知(?:听|清理)"
     r"|(?:帮忙?|让我|托我|替[^，。！？,.!?\s]{0,3})(?:想问|问一下|问下|问)"
+    r"|免费(?:送|领)(?:鸡蛋|礼品)"  # the lure of a sales talk for the old
 )
 # A resident's own household or belongings, or a tradesman sought for them (我家下水道堵了，
 # 谁有通下水的电话): two such reports naming no place are two households' matters.

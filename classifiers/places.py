@@ -72,6 +72,13 @@ _ACROSS_FLOORS = re.compile(
 _BASEMENT = re.compile(r"(?:负|(?<![A-Za-z])[Bb])(\d)(?![\d.])|地下室?(\d)(?=\s*[层楼])")
 # A numbered lane of a village or old town (一巷, 4巷): two lanes are two places.
 _LANE = re.compile(rf"(?<![{_NUMERAL}])([{_NUMERAL}]{{1,2}})巷")
+# … Shanghai's numbered lanes (47弄) and Beijing's numbered hutongs (三条, 西四北四条口), not
+# three of anything (三条狗, 第三条)
+_LONG = re.compile(r"(?<![\d])(\d{1,4})弄")
+_TIAO = re.compile(
+    rf"(?<![{_NUMERAL}两几好每这那哪第有买了])([{_NUMERAL}]{{1,2}})条"
+    r"(?=[东西南北]?口|公厕|胡同|那|的|里|\d|[，。,！!？?\s]|$)"
+)
 _UNIT = re.compile(r"(\d{1,2})单元")
 _ROOM = re.compile(r"\d{3,4}室")
 _ROOMS = re.compile(
@@ -118,7 +125,13 @@ _AREAS = {
     "儿童乐园": "儿童乐园|游乐区|游乐场|儿童游乐",
     "球场": "篮球场|球场|羽毛球场",
     "泳池": "泳池|游泳池",
-    "客运站": "客运站|汽车站",  # not any 车站: by a gate, that is the bus stop
+    "客运站": "客运站|汽车站",
+    "地铁站": "地铁站|轻轨站|地铁口|轻轨口",
+    "俱乐部": "俱乐部|活动室|老年活动中心",
+    "澡堂": "澡堂|浴池|澡堂子",
+    "健身房": "健身房",
+    "洗衣房": "洗衣房",
+    "驿站": "驿站|快递站|菜鸟驿站",  # not any 车站: by a gate, that is the bus stop
     "集市": "集市|赶集",
     "卫生院": "卫生院|卫生室|卫生站",
     "码头": "码头",
@@ -139,6 +152,7 @@ _LANDMARKS = frozenset({"村口", "后山", "河边", "桥头", "晒坝"})  # a 
 _OUTDOORS = (
     frozenset({"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"})
     | frozenset({"儿童乐园", "球场", "客运站", "集市", "卫生院", "码头", "夜市", "加油站"})
+    | frozenset({"地铁站"})
     | frozenset(_KIND_OF)
     | _LANDMARKS
 )
@@ -157,7 +171,7 @@ _NOT_NAME = (
 _ROAD_NOT_NAME = "门口路街巷进住面沿经往从过去来靠兜班半组条段头外到摆占堵挡走爬修挖短线照区车行道"
 _NAME_CHAR = rf"[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}]"
 _ROAD = re.compile(
-    _NAME_CHAR + r"{2,3}(?:路|街|巷|大道)(?![灯面口牌况线])"
+    _NAME_CHAR + r"{2,3}(?:路|街|巷|大道|胡同)(?![灯面口牌况线])"
     r"|沿[江河湖海溪山](?:东|西|南|北)?(?:路|街|大道)"  # 沿江路 is a name, 沿着人民路 not
 )
 # A shop by its keeper's name (老王烧烤, 李记串串): two shops are two places.
@@ -199,14 +213,14 @@ _ROW = re.compile(
     rf"(?=[{_NUMERAL}]|\s*的?\s*[那这]?(?:家|户|门口|房))"
 )
 # A street address (人民路15号, 六巷3号) is a building: 人民路十五号火锅店 is 人民路15号楼下.
-_ADDRESS = re.compile(rf"(?<=[路街巷])([{_NUMERAL}]{{1,4}})号(?![线车铺摊位])")
+_ADDRESS = re.compile(rf"(?<=[路街巷弄条同])([{_NUMERAL}]{{1,4}})号(?![线车铺摊位])")
 # … as is a lone number where a road is named (56号店门口 … 渔港路), not a parking bay's
 _HOUSE_NUMBER = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线车铺摊位桥机床房])")
 # Numbered things that are not buildings: 56号车位, 8号摊位, the 二号桥.
 _NUMBERED = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线])")
 # Ends and sides: 东段 and 西段 of one road are different places.
 _SIDE = re.compile(
-    r"村([东南西北])|([东南西北])(?:段|头|边|侧|片|区|院(?!长))|(中)段"  # 东区 and 东边 are one
+    r"村([东南西北])|([东南西北])(?:段|头|边|侧|片|区|排|口|院(?!长))|(中)段"  # 东区 and 东边 are one
     r"|([东南西北]{1,2})角|([左右])(?:边|侧|手)(?:那|这)"  # 东北角, 左边那部电梯
     r"|(?<=[楼栋幢])的?([前后])(?:面|头|边)|楼([前后])(?![天年])"  # 26号楼后面 is not its front
     r"|(?<=[栋幢])的?门(前)|(?<=[栋幢])的?(前)?门口"  # 13栋门口 is its front
@@ -375,6 +389,8 @@ def whereabouts(body: str) -> Whereabouts:
         if road not in _NOT_ROADS and not _NOT_ROAD.search(road) and not _LANE.search(road)
     ]
     lanes = [f"{chinese_number(lane) or lane}巷" for lane in _LANE.findall(body)]
+    lanes += [f"{lane}弄" for lane in _LONG.findall(body)]
+    lanes += [f"{chinese_number(lane) or lane}条" for lane in _TIAO.findall(body)]
     numbered = [f"{chinese_number(n) or n}号" for n in _NUMBERED.findall(body)]
     houses = {chinese_number(n) or n for n in _HOUSE_NUMBER.findall(body)}
     if not buildings and roads and len(houses) == 1 and len(set(numbered)) == 1:
@@ -434,7 +450,8 @@ def _named(pattern: re.Pattern[str], body: str) -> list[str]:
 
 def without_places(body: str, place: Place) -> str:
     """The body without its building, unit, flat, gate and road names."""
-    stripped = _ROOM.sub("", _UNIT.sub("", _BUILDING.sub("", body)))
+    lanes_gone = _TIAO.sub("", _LONG.sub("", _LANE.sub("", body)))  # named in their own form
+    stripped = _ROOM.sub("", _UNIT.sub("", _BUILDING.sub("", lanes_gone)))
     for spot in place.spots:
         stripped = stripped.replace(spot, "")
     return stripped

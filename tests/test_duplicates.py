@@ -241,6 +241,20 @@ def test_place_forms_are_one_place() -> None:
     assert report("西门人行闸机坏了").same_place(report("西边小门闸机认不出脸"))
     assert report("南门外公交站的站牌被撞歪了").same_place(report("南大门出去那个车站 牌子斜了"))
     assert not report("去火车站的路").where.areas
+    # hutongs by name and by number, Shanghai's lanes, the ends of a lane, rows by side
+    assert not report("羊肉胡同东口井盖丢了").same_place(report("羊肉胡同西口井盖丢了"))
+    assert not report("砖塔胡同有只流浪狗").same_place(report("羊肉胡同有只流浪狗"))
+    assert not report("西四北三条西口公厕漏水").same_place(report("西四北四条西口公厕漏了"))
+    assert report("三条12号院门口堵了").place == Place("12", None, frozenset({"3条"}))
+    assert report("三条12号院门口堵了").words == "院门口堵"
+    for text in ("有三条狗在叫", "第三条规定", "墙上裂了一条缝", "买了三条，"):
+        assert not report(text).place.spots, text
+    assert not report("47弄有人偷电瓶").same_place(report("49弄电瓶也被偷了"))
+    assert report("45弄12号门口堵了").place == Place("12", None, frozenset({"45弄"}))
+    assert not report("东排平房下水道堵了").same_place(report("西排平房下水道堵了"))
+    # a few more parts of a grid: the light-rail station, the club, the bath house …
+    assert not report("北门晚上有人喝酒闹事").same_place(report("轻轨站下面有人喝酒闹事"))
+    assert not report("A座负一健身房门禁坏了").same_place(report("A座负一洗衣房门禁坏了"))
     # where a lift stops or a resident climbs to is no place of the problem
     assert report("3号楼2单元电梯又停了，卡在5楼").same_place(report("三栋二单元电梯坏了，爬了七层"))
     assert report("14栋电梯按25楼没反应").where.floors == frozenset()
@@ -438,7 +452,20 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
         "电动车进楼道要罚款，大家互相监督",
     ):
         assert report(text).enquiry, text
-    for text in ("团购群那个团长联系不上了，好多人付了钱", "老人领养老金要排好久的队"):
+    for text in (
+        "旧沙发免费送，22栋2单元，要的自己来搬",
+        "有人捡到一串钥匙吗，上面挂个小熊",
+        "好消息！车棚装上充电桩了，以后别飞线了",
+        "晾衣服的朋友可以买带接水盘的晾衣架",
+        "谢谢大家，A座快递柜我那个件找回来了",
+    ):
+        assert report(text).enquiry, text
+    for text in (
+        "团购群那个团长联系不上了，好多人付了钱",
+        "老人领养老金要排好久的队",
+        "电梯的年检合格证过期三个月了",  # 合格证 is no all-clear
+        "东门外有人拉老人听讲座，免费送鸡蛋，然后卖保健品",  # the lure of a sales talk
+    ):
         assert not report(text).enquiry, text
     assert report("通知：明天没电").enquiry
     assert not report("12栋楼下垃圾桶满了，麻烦尽快清一下，谢谢").enquiry
