@@ -61,11 +61,15 @@ _LIFT_STOP = re.compile(
 )
 # Two buildings named together (11 12栋中间, 13、14号楼中间) are both named.
 _BUILDING_LIST = re.compile(
-    r"(?<![\d.\-:/+])(\d{1,3})\s*[、和跟与及]\s*(?=\d{1,3}栋)"
+    rf"(?<![\d.\-:/+{_NUMERAL}])([{_NUMERAL}]{{1,3}})\s*(?:号\s*[、和跟与及]?|[、和跟与及])"
+    r"\s*(?=\d{1,3}栋)"
     r"|(?:^|(?<=[\s，。,！!？?]))(\d{1,3}) (?=\d{1,3}栋)"  # spoken: 11 12栋
 )
+# Two buildings side by side in one breath (六七栋之间) are both named; 两栋 is a count.
+_PAIR_OF_BUILDINGS = re.compile(r"(?<![一二三四五六七八九十])([一二三四五六七八九])([二三四五六七八九])(?:号楼|栋|幢)")
+_COUNT_OF_BUILDINGS = re.compile(r"两(?:栋|幢|号楼)")
 # A gate by its side (西边小门, 北面大门) is that side's gate.
-_SIDE_GATE = re.compile(r"([东南西北])(?:边|面)(?:的)?(?:小|大)?门")
+_SIDE_GATE = re.compile(r"([东南西北])(?:边|面|侧)(?:的)?(?:小|大)?门")
 _ACROSS_FLOORS = re.compile(
     rf"楼上|楼下|往下|[楼层](?:以上|以下)|上层|下层|{_MINE}(?:的)?\s*\d{{1,2}}(?:楼|层)"
 )
@@ -77,12 +81,12 @@ _LANE = re.compile(rf"(?<![{_NUMERAL}])([{_NUMERAL}]{{1,2}})巷")
 _LONG = re.compile(r"(?<![\d])(\d{1,4})弄")
 _TIAO = re.compile(
     rf"(?<![{_NUMERAL}两几好每这那哪第有买了])([{_NUMERAL}]{{1,2}})条"
-    r"(?=[东西南北]?口|公厕|胡同|那|的|里|\d|[，。,！!？?\s]|$)"
+    r"(?=[东西南北]?口|路口|公厕|胡同|那|的|里|\d|[，。,！!？?\s]|$)"
 )
 _UNIT = re.compile(r"(\d{1,2})单元")
 _ROOM = re.compile(r"\d{3,4}室")
 _ROOMS = re.compile(
-    r"(?<![\d.\-:/])(\d{3,4})(?![\d.]|\s*(?:年|元|块|米|号线|路|次|个|分|点|天(?!天)|斤|平|克|公里|万|多|人|岁|毫|厘|[a-zA-Z%]))"
+    r"(?<![\d.\-:/])(\d{3,4})(?![\d.]|\s*(?:年|元|块|米|号线|路|弄|条|次|个|分|点|天(?!天)|斤|平|克|公里|万|多|人|岁|毫|厘|[a-zA-Z%]))"
 )
 _NOT_ROOMS = frozenset({"110", "119", "120", "122", "114", "315"})  # numbers one calls
 _LIFT_CAR = re.compile(r"(?<![A-Za-z])([A-Za-z])梯")  # 4座B梯 is not the A梯
@@ -213,7 +217,9 @@ _ROW = re.compile(
     rf"(?=[{_NUMERAL}]|\s*的?\s*[那这]?(?:家|户|门口|房))"
 )
 # A street address (人民路15号, 六巷3号) is a building: 人民路十五号火锅店 is 人民路15号楼下.
-_ADDRESS = re.compile(rf"(?<=[路街巷弄条同])([{_NUMERAL}]{{1,4}})号(?![线车铺摊位])")
+_ADDRESS = re.compile(
+    rf"(?<=[路街巷弄条同])([{_NUMERAL}]{{1,4}})(?:号(?![线车铺摊位])|(?=门口|[)）]))"
+)
 # … as is a lone number where a road is named (56号店门口 … 渔港路), not a parking bay's
 _HOUSE_NUMBER = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线车铺摊位桥机床房])")
 # Numbered things that are not buildings: 56号车位, 8号摊位, the 二号桥.
@@ -222,7 +228,7 @@ _NUMBERED = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋
 _SIDE = re.compile(
     r"村([东南西北])|([东南西北])(?:段|头|边|侧|片|区|排|口|院(?!长))|(中)段"  # 东区 and 东边 are one
     r"|([东南西北]{1,2})角|([左右])(?:边|侧|手)(?:那|这)"  # 东北角, 左边那部电梯
-    r"|(?<=[楼栋幢])的?([前后])(?:面|头|边)|楼([前后])(?![天年])"  # 26号楼后面 is not its front
+    r"|(?<=[楼栋幢])的?([前后])(?:面|头|边)|楼([前后])(?![天年台])"  # 26号楼后面 is not its front
     r"|(?<=[栋幢])的?门(前)|(?<=[栋幢])的?(前)?门口"  # 13栋门口 is its front
     r"|([男女])(?=更衣室|厕|卫生间|浴室|澡堂|宿舍)"  # the men's and the women's
 )
@@ -263,13 +269,21 @@ class Place:
 
 def _within(some: frozenset[str], others: frozenset[str]) -> bool:
     """Whether each spot of `some` is one of `others`. A name read with a word before it is the
-    same name (打风后兴华路 is 兴华路, 你好张家屯 is 张家屯)."""
+    same name (打风后兴华路 is 兴华路, 你好张家屯 is 张家屯), and a road without its part is any
+    part of it (复兴路 is 复兴中路; 建国东路 is not 建国西路)."""
     return all(
-        any(spot == other or spot.endswith(other) or other.endswith(spot) for other in others)
-        if len(spot) >= 3
-        else spot in others
+        any(_same_name(spot, other) for other in others) if len(spot) >= 3 else spot in others
         for spot in some
     )
+
+
+def _same_name(one: str, other: str) -> bool:
+    if one == other or one.endswith(other) or other.endswith(one):
+        return True
+    return _ROAD_PART.sub("", one) == other or _ROAD_PART.sub("", other) == one
+
+
+_ROAD_PART = re.compile(r"[东西南北中](?=路$|街$|大道$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,17 +374,29 @@ def _levels(one: Whereabouts, other: Whereabouts) -> bool:
     )
 
 
+def _both_buildings(match: re.Match[str]) -> str:
+    first = match[2] or str(chinese_number(match[1]) or match[1])
+    return f"{first}栋和"
+
+
+def _two_buildings(match: re.Match[str]) -> str:
+    first, second = (chinese_number(n) for n in match.group(1, 2))
+    if first and second and second == first + 1:
+        return f"{first}栋{second}栋"
+    return match[0]
+
+
 def place_body(text: str) -> str:
     """The message normalised as the classifier does it, with the place forms only matching
     needs written one way too (九座, 叁栋, 七零二, 17-2电梯)."""
-    body = normalise(text).body
+    body = normalise(_PAIR_OF_BUILDINGS.sub(_two_buildings, _COUNT_OF_BUILDINGS.sub("几栋", text))).body
     if _SEAT.search(body) or _SPOKEN_ROOM.search(body) or any(c in body for c in _CHEQUE_DIGITS):
         body = _SPOKEN_ROOM.sub(lambda m: str(chinese_number(m[0])), body)
         body = unify_places(_SEAT.sub(r"\1栋", body.translate(_CHEQUE)))
     body = _LETTERED.sub(lambda m: f"{m[1].upper()}栋", body)
     body = _NUMBER_BEFORE.sub(r"\1栋\2", _NUMBER_AFTER.sub(r"\1\2栋", body))
     body = _ADDRESS.sub(lambda m: f"{chinese_number(m[1]) or m[1]}栋", body)
-    body = _SIDE_GATE.sub(r"\1门", _BUILDING_LIST.sub(lambda m: f"{m[1] or m[2]}栋和", body))
+    body = _SIDE_GATE.sub(r"\1门", _BUILDING_LIST.sub(_both_buildings, body))
     return _BUILDING_UNIT.sub(r"\1栋\2单元", body)
 
 

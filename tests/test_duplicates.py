@@ -237,6 +237,17 @@ def test_place_forms_are_one_place() -> None:
     ):
         assert report(text).place.building == buildings, text
     assert report("+1，3幢1单元电梯坏了").place.building == "3"  # "+1" is no building
+    for text in ("六七栋之间那个小巷", "二号三号楼之间有根线", "2号楼和3号楼中间"):
+        assert report(text).place.building in {"6+7", "2+3"}, text
+    assert report("四条23号院的电暖器跳闸").place.building == "23"  # not 2 and 3
+    assert report("两栋楼之间有人吵架").place.building is None  # a count
+    assert report("五条路口的单车乱停").place.spots == {"5条"}
+    assert report("我们院儿(四条23)那电暖器").place.building == "23"
+    assert report("137弄5号门口阴沟堵了").rooms == frozenset()  # a lane, no flat
+    assert report("复兴中路口冒水").same_place(report("复兴路那里冒水"))
+    assert not report("建国东路井盖丢了").same_place(report("建国西路井盖丢了"))
+    assert report("D座大堂空调漏水").same_place(report("d栋一楼前台那的空调滴水"))  # no 楼前
+    assert report("西门人行道上单车堆成山").same_place(report("西侧门口那段人行道全是单车"))
     assert report("团购 一台60 3栋2单元的可以一起报").place.building == "3"  # a price
     assert report("西门人行闸机坏了").same_place(report("西边小门闸机认不出脸"))
     assert report("南门外公交站的站牌被撞歪了").same_place(report("南大门出去那个车站 牌子斜了"))
