@@ -84,6 +84,9 @@ _TIAO = re.compile(
     r"(?=[东西南北]?口|路口|公厕|胡同|那|的|里|\d|[，。,！!？?\s]|$)"
 )
 _UNIT = re.compile(r"(\d{1,2})单元")
+# In the north a building's entrance is its unit: 5号楼3门 and 14号二门 are unit 3 and unit 2.
+_NUMBER_OF_UNIT = re.compile(r"(?<![\d.])(\d{1,3})号(?=\s*\d{1,2}单元)")  # 14号2单元 is 14栋
+_ENTRANCE = re.compile(rf"(?<=[栋号])\s*([{_NUMERAL}]{{1,2}})门(?![禁铃锁卫面框把])")
 _ROOM = re.compile(r"\d{3,4}室")
 _ROOMS = re.compile(
     r"(?<![\d.\-:/])(\d{3,4})(?![\d.]|\s*(?:年|元|块|米|号线|路|弄|条|次|个|分|点|天(?!天)|斤|平|克|公里|万|多|人|岁|毫|厘|[a-zA-Z%]))"
@@ -210,7 +213,9 @@ _ASIDE = re.compile(
     r"(?:绕到|绕去|绕道|绕行|改走|只能走|只能从|得从|要从|离|不是)$"
 )  # 4 chars at most
 # A village's groups (三组, 5组) are its buildings.
-_GROUP = re.compile(rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}两零〇]{{1,3}})组")
+_GROUP = re.compile(
+    rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}两零〇]{{1,3}})(?:组|社(?![区保会团工员交]))"
+)  # … or 社 in the south (一社23号)
 # Rows of single-storey houses (三排五号): a row is as a building.
 _ROW = re.compile(
     rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}]{{1,2}})排"
@@ -395,6 +400,8 @@ def place_body(text: str) -> str:
         body = unify_places(_SEAT.sub(r"\1栋", body.translate(_CHEQUE)))
     body = _LETTERED.sub(lambda m: f"{m[1].upper()}栋", body)
     body = _NUMBER_BEFORE.sub(r"\1栋\2", _NUMBER_AFTER.sub(r"\1\2栋", body))
+    body = _ENTRANCE.sub(lambda m: f"{chinese_number(m[1]) or m[1]}单元", body)
+    body = _NUMBER_OF_UNIT.sub(r"\1栋", body)
     body = _ADDRESS.sub(lambda m: f"{chinese_number(m[1]) or m[1]}栋", body)
     body = _SIDE_GATE.sub(r"\1门", _BUILDING_LIST.sub(_both_buildings, body))
     return _BUILDING_UNIT.sub(r"\1栋\2单元", body)

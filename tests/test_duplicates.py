@@ -240,6 +240,13 @@ def test_place_forms_are_one_place() -> None:
     for text in ("六七栋之间那个小巷", "二号三号楼之间有根线", "2号楼和3号楼中间"):
         assert report(text).place.building in {"6+7", "2+3"}, text
     assert report("四条23号院的电暖器跳闸").place.building == "23"  # not 2 and 3
+    # a northern building's entrance is its unit; a southern village's 社 is its group
+    for text in ("5号楼3门楼道灯坏了", "五号楼三单元楼道灯不亮", "5号3门楼道灯不亮"):
+        assert (report(text).place.building, report(text).place.unit) == ("5", "3"), text
+    assert report("3栋门禁坏了").place.unit is None
+    assert not report("5号楼3门楼道灯坏了").same_place(report("5号楼2门楼道灯坏了"))
+    assert report("二社的路灯坏了").place.building == "2组"
+    assert report("社区通知").place.building is None
     assert report("两栋楼之间有人吵架").place.building is None  # a count
     assert report("五条路口的单车乱停").place.spots == {"5条"}
     assert report("我们院儿(四条23)那电暖器").place.building == "23"
