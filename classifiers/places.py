@@ -49,6 +49,11 @@ _PERSON = re.compile(
     rf"|(?<![我你他她大人谁哪自全咱各老小])([{_SURNAMES}])家(?![庄坝湾村园属里长具电私人乡])"
 )
 # A floor named: 十二楼 and 12层 are the floor of flat 1202; B1, 负2楼 are below ground.
+# In the north 25楼 is also building 25, where its entrance, side or surroundings follow
+# (26楼1门, 21楼前边, 25楼那片儿), not a floor.
+_FLOOR_AS_BUILDING = re.compile(
+    r"(?<![\d负Bb\-])(\d{1,2})楼(?=\s*(?:\d{1,2}门(?![禁铃锁卫面框把口])|[东南西北前后](?:边|面|头|侧)|那片|旁边))"
+)
 _FLOOR = re.compile(r"(?<![\d负Bb\-])(?<!地下)(?<!地下室)(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
 # Where the reporter lives (我家就住, 我住在, 俺家), before a flat or a floor.
 _MINE = r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?)?"
@@ -71,9 +76,11 @@ _COUNT_OF_BUILDINGS = re.compile(r"两(?:栋|幢|号楼)")
 # A gate by its side (西边小门, 北面大门) is that side's gate.
 _SIDE_GATE = re.compile(r"([东南西北])(?:边|面|侧)(?:的)?(?:小|大)?门")
 _ACROSS_FLOORS = re.compile(
-    rf"楼上|楼下|往下|[楼层](?:以上|以下)|上层|下层|{_MINE}(?:的)?\s*\d{{1,2}}(?:楼|层)"
+    rf"楼上|(?<![往向朝])楼下|往下|[楼层](?:以上|以下)|上层|下层|{_MINE}(?:的)?\s*\d{{1,2}}(?:楼|层)"
 )
-_BASEMENT = re.compile(r"(?:负|(?<![A-Za-z])[Bb])(\d)(?![\d.])|地下室?(\d)(?=\s*[层楼])")
+_BASEMENT = re.compile(
+    r"(?:负|(?<![A-Za-z])[Bb])([\d一二三])(?![\d.])|地下室?([\d一二三])(?=\s*[层楼])"
+)  # 负一, B1 and 地下一层 are one floor
 # A numbered lane of a village or old town (一巷, 4巷): two lanes are two places.
 _LANE = re.compile(rf"(?<![{_NUMERAL}])([{_NUMERAL}]{{1,2}})巷")
 # … Shanghai's numbered lanes (47弄) and Beijing's numbered hutongs (三条, 西四北四条口), not
@@ -164,6 +171,7 @@ _OUTDOORS = (
     | _LANDMARKS
 )
 _INDOORS = frozenset(_AREAS) - _OUTDOORS  # parts of a building
+_BUILDING_PARTS = frozenset({"楼道", "大堂", "电梯间", "天台", "地下室", "电梯井", "泵房"})
 _AREA_NAME = {variant: name for name, variants in _AREAS.items() for variant in variants.split("|")}
 _AREA = re.compile(  # 广场舞 is a dance, not the square
     "(?:" + "|".join(sorted(map(re.escape, _AREA_NAME), key=len, reverse=True)) + ")(?!舞)"
@@ -216,6 +224,10 @@ _ASIDE = re.compile(
 _GROUP = re.compile(
     rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}两零〇]{{1,3}})(?:组|社(?![区保会团工员交]))"
 )  # … or 社 in the south (一社23号)
+# … and a house of it by number (三社5号, 3组12号): the house is as a building of the group.
+_GROUP_HOUSE = re.compile(
+    rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}两零〇]{{1,3}})(?:组|社)\s*([{_NUMERAL}]{{1,4}})号(?![楼栋线车铺摊位])"
+)
 # Rows of single-storey houses (三排五号): a row is as a building.
 _ROW = re.compile(
     rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}]{{1,2}})排"
@@ -231,7 +243,7 @@ _HOUSE_NUMBER = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![�
 _NUMBERED = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线])")
 # Ends and sides: 东段 and 西段 of one road are different places.
 _SIDE = re.compile(
-    r"村([东南西北])|([东南西北])(?:段|头|边|侧|片|区|排|口|院(?!长))|(中)段"  # 东区 and 东边 are one
+    r"村([东南西北])|([东南西北])(?:段|头|边|侧|片|区|排|口|山墙|院(?!长))|(中)段"  # 东区 and 东边 are one
     r"|([东南西北]{1,2})角|([左右])(?:边|侧|手)(?:那|这)"  # 东北角, 左边那部电梯
     r"|(?<=[楼栋幢])的?([前后])(?:面|头|边)|楼([前后])(?![天年台])"  # 26号楼后面 is not its front
     r"|(?<=[栋幢])的?门(前)|(?<=[栋幢])的?(前)?门口"  # 13栋门口 is its front
@@ -256,7 +268,9 @@ class Place:
         """Nothing contradicts: buildings and units equal where both name one, not a building
         against a gate or road, and a gate or road in common where both name some."""
         if self.building and other.building and self.building != other.building:
-            return False
+            # … but a village group holds its houses: 3组 and 3组12号 can be one place
+            if self.building not in other.spots and other.building not in self.spots:
+                return False
         if self.unit and other.unit and self.unit != other.unit:
             return False
         # A building on one side and only gates or roads on the other are two places.
@@ -317,7 +331,7 @@ class Whereabouts:
         compound, households, or a building against only a gate, road or garden."""
         if not self.place.agrees(other.place):
             return False
-        mine, theirs = _coarse(self.areas), _coarse(other.areas)
+        mine, theirs = _coarse(self.areas, other.areas), _coarse(other.areas, self.areas)
         if mine and theirs and not mine & theirs and not _levels(self, other):
             return False
         sides, their_sides = _sides(self.areas), _sides(other.areas)
@@ -364,11 +378,22 @@ class Whereabouts:
 
 
 def _sides(areas: frozenset[str]) -> frozenset[str]:
-    return frozenset(area for area in areas if area.endswith("侧"))
+    """The sides named, a building's front being its south and its back its north (buildings
+    face south: 18号楼后边 is 18号楼北侧)."""
+    return frozenset(_FACING.get(area, area) for area in areas if area.endswith("侧"))
 
 
-def _coarse(areas: frozenset[str]) -> frozenset[str]:
-    return frozenset(_KIND_OF.get(area, area) for area in areas)
+_FACING = {"前侧": "南侧", "后侧": "北侧"}
+
+
+def _coarse(areas: frozenset[str], others: frozenset[str]) -> frozenset[str]:
+    """The parts named, each as its kind. A side says nothing against a part of a building
+    (九幢门口 is by its 楼道口; smoke from 二号楼背后 fills its 楼道), only against another
+    part outdoors (文化路中段 is not its 路口)."""
+    indoors = {area for area in others if not area.endswith("侧")} <= _BUILDING_PARTS
+    return frozenset(
+        _KIND_OF.get(area, area) for area in areas if not (indoors and area.endswith("侧"))
+    )
 
 
 def _levels(one: Whereabouts, other: Whereabouts) -> bool:
@@ -400,6 +425,7 @@ def place_body(text: str) -> str:
         body = unify_places(_SEAT.sub(r"\1栋", body.translate(_CHEQUE)))
     body = _LETTERED.sub(lambda m: f"{m[1].upper()}栋", body)
     body = _NUMBER_BEFORE.sub(r"\1栋\2", _NUMBER_AFTER.sub(r"\1\2栋", body))
+    body = _FLOOR_AS_BUILDING.sub(r"\1栋", body)
     body = _ENTRANCE.sub(lambda m: f"{chinese_number(m[1]) or m[1]}单元", body)
     body = _NUMBER_OF_UNIT.sub(r"\1栋", body)
     body = _ADDRESS.sub(lambda m: f"{chinese_number(m[1]) or m[1]}栋", body)
@@ -409,7 +435,8 @@ def place_body(text: str) -> str:
 
 def whereabouts(body: str) -> Whereabouts:
     """Read the places a `place_body` names."""
-    buildings = (
+    house = _GROUP_HOUSE.search(body) if not _BUILDING.search(body) else None
+    buildings = ([str(chinese_number(house[2]) or house[2])] if house else []) or (
         _BUILDING.findall(body)
         or [f"{chinese_number(group) or group}组" for group in _GROUP.findall(body)]
         or [f"{chinese_number(row) or row}排" for row in _ROW.findall(body)]
@@ -425,6 +452,9 @@ def whereabouts(body: str) -> Whereabouts:
     lanes += [f"{lane}弄" for lane in _LONG.findall(body)]
     lanes += [f"{chinese_number(lane) or lane}条" for lane in _TIAO.findall(body)]
     numbered = [f"{chinese_number(n) or n}号" for n in _NUMBERED.findall(body)]
+    if house:  # the village group is where the house is
+        numbered = [n for n in numbered if n != f"{buildings[0]}号"]
+        lanes.append(f"{chinese_number(house[1]) or house[1]}组")
     houses = {chinese_number(n) or n for n in _HOUSE_NUMBER.findall(body)}
     if not buildings and roads and len(houses) == 1 and len(set(numbered)) == 1:
         buildings, numbered = [str(houses.pop())], []
@@ -446,7 +476,8 @@ def whereabouts(body: str) -> Whereabouts:
         ),
     )
     storeys = frozenset(
-        _FLOOR.findall(body) + [f"B{minus or under}" for minus, under in _BASEMENT.findall(body)]
+        _FLOOR.findall(body)
+        + [f"B{chinese_number(n) or n}" for n in map("".join, _BASEMENT.findall(body))]
     ) - frozenset(_LIFT_STOP.findall(body))
     rooms = frozenset(
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]

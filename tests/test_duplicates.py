@@ -246,6 +246,21 @@ def test_place_forms_are_one_place() -> None:
     assert report("3栋门禁坏了").place.unit is None
     assert not report("5号楼3门楼道灯坏了").same_place(report("5号楼2门楼道灯坏了"))
     assert report("二社的路灯坏了").place.building == "2组"
+    # a village house by its group and number; a group holds its houses
+    assert report("三社5号的楼梯扶手松了").place == Place("5", None, frozenset({"3组"}))
+    assert report("三社5号的扶手松了").same_place(report("5号楼梯扶手一扶就晃"))
+    assert report("3组12号门口有狗").same_place(report("3组有狗"))
+    assert not report("3组12号门口有狗").same_place(report("4组12号门口有狗"))
+    # in the north 26楼1门 is building 26; a building faces south; a side is no part
+    assert report("26楼1门那排信箱被撬了").place == Place("26", "1", frozenset())
+    assert report("21号楼南边化粪池满了").same_place(report("21楼前边那一片全是粪水"))
+    assert not report("21号楼南边化粪池满了").same_place(report("21号楼北边化粪池满了"))
+    assert report("9幢楼道口有电瓶车挡路").same_place(report("九幢门口横了辆电动车"))
+    assert not report("文化路路口路灯亮着").same_place(report("文化路中段路灯亮着"))
+    assert not report("40号楼西山墙倒了垃圾").same_place(report("40号楼东山墙倒了垃圾"))
+    assert not report("6栋负一电梯停运了").same_place(report("6栋负二电梯停运了"))
+    # throwing down from one's own floor is no speaking of the floors below
+    assert not report("23号三楼天天往楼下泼水").same_place(report("23号五楼天天往楼下倒水"))
     assert report("社区通知").place.building is None
     assert report("两栋楼之间有人吵架").place.building is None  # a count
     assert report("五条路口的单车乱停").place.spots == {"5条"}
@@ -476,12 +491,17 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
         "好消息！车棚装上充电桩了，以后别飞线了",
         "晾衣服的朋友可以买带接水盘的晾衣架",
         "谢谢大家，A座快递柜我那个件找回来了",
+        "14栋有小朋友想一起跳绳吗？周末组队练习",
+        "二社12号电梯本周六上午年检，9点到11点停用",
+        "我家剁馅多包了饺子，谁要谁来拿，不要钱",
+        "问过了，王姨去她女儿家住几天，大家放心",
     ):
         assert report(text).enquiry, text
     for text in (
         "团购群那个团长联系不上了，好多人付了钱",
         "老人领养老金要排好久的队",
         "电梯的年检合格证过期三个月了",  # 合格证 is no all-clear
+        "提醒大家，那个领电费补贴的短信是诈骗",  # a warning is a report
         "东门外有人拉老人听讲座，免费送鸡蛋，然后卖保健品",  # the lure of a sales talk
     ):
         assert not report(text).enquiry, text
