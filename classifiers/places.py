@@ -78,6 +78,9 @@ _SIDE_GATE = re.compile(r"([东南西北])(?:边|面|侧)(?:的)?(?:小|大)?门
 _ACROSS_FLOORS = re.compile(
     rf"楼上|(?<![往向朝])楼下|往下|[楼层](?:以上|以下)|上层|下层|{_MINE}(?:的)?\s*\d{{1,2}}(?:楼|层)"
 )
+_FLOOR_RANGE = re.compile(r"[楼层](?:以上|以下)|\d{1,2}[楼层]?\s*[到至~\-]\s*\d{1,2}[楼层]")
+# The reporter's own floor (我住18楼) is where they are, not where the problem is.
+_OWN_FLOOR = re.compile(rf"{_MINE}(?:的)?\s*(\d{{1,2}})(?:楼|层)")
 _BASEMENT = re.compile(
     r"(?:负|(?<![A-Za-z])[Bb])([\d一二三])(?![\d.])|地下室?([\d一二三])(?=\s*[层楼])"
 )  # 负一, B1 and 地下一层 are one floor
@@ -135,6 +138,14 @@ _AREAS = {
     "幼儿园": "幼儿园",
     "医院": "医院",
     "超市": "超市",
+    # shops by their trade: the 药店 below B座 is not its 便利店
+    "药店": "药店|药房|大药房",
+    "奶茶店": "奶茶店",
+    "烧烤店": "烧烤店|烧烤摊|烧烤档",
+    "火锅店": "火锅店",
+    "理发店": "理发店|理发馆|发廊",
+    "麻将馆": "麻将馆|棋牌室",
+    "便利店": "便利店",
     "会所": "会所",
     "儿童乐园": "儿童乐园|游乐区|游乐场|儿童游乐",
     "球场": "篮球场|球场|羽毛球场",
@@ -248,6 +259,7 @@ _SIDE = re.compile(
     r"|(?<=[楼栋幢])的?([前后])(?:面|头|边)|楼([前后])(?![天年台])"  # 26号楼后面 is not its front
     r"|(?<=[栋幢])的?门(前)|(?<=[栋幢])的?(前)?门口"  # 13栋门口 is its front
     r"|([男女])(?=更衣室|厕|卫生间|浴室|澡堂|宿舍)"  # the men's and the women's
+    r"|(?<=[库场])的?([入出])口"  # a garage's way in is not its way out
 )
 
 
@@ -316,6 +328,7 @@ class Whereabouts:
     storeys: frozenset[str] = frozenset()  # the floors named outright (十二楼, B1)
     persons: frozenset[str] = frozenset()  # neighbours named, by surname
     across_floors: bool = False  # speaks of the floors above or below (楼上漏水下来)
+    floor_range: bool = False  # names a run of floors (四楼以上, 3到5楼)
 
     def _only_areas(self) -> bool:
         return bool(self.areas) and not self.place.named
@@ -354,6 +367,8 @@ class Whereabouts:
             return False  # 刘婆婆 is not 陈大爷
         if self._one_floor() and other._one_floor() and self.floors != other.floors:
             return False  # 18楼的楼道 is not 8楼的, the 302 not the 1202
+        if self._far_floors(other):
+            return False  # 9楼漏到8楼 is not 12楼漏到11楼
         # Two flats are two places, unless one report names the other's floor outright: a
         # neighbour quarrel names the flat above in one report and "十二楼" in the next.
         return not (
@@ -367,6 +382,15 @@ class Whereabouts:
         """Whether the report names a single floor as where the problem is, not floors above
         or below it (楼上往下滴水, 四楼以上没水) or several (二楼三楼都呛)."""
         return len(self.floors) == 1 and not self.across_floors
+
+    def _far_floors(self, other: Whereabouts) -> bool:
+        """Whether both name floors above ground, none next to one of the other's: a leak from
+        the floor above reaches the next one down, not three floors on."""
+        if self.floor_range or other.floor_range:
+            return False
+        mine = {int(floor) for floor in self.floors if floor.isdigit()}
+        theirs = {int(floor) for floor in other.floors if floor.isdigit()}
+        return bool(mine and theirs) and all(abs(a - b) >= 2 for a in mine for b in theirs)
 
     def _flat_floors(self) -> frozenset[str]:
         return frozenset(room[:-2] for room in self.rooms if room.isdigit())
@@ -478,7 +502,7 @@ def whereabouts(body: str) -> Whereabouts:
     storeys = frozenset(
         _FLOOR.findall(body)
         + [f"B{chinese_number(n) or n}" for n in map("".join, _BASEMENT.findall(body))]
-    ) - frozenset(_LIFT_STOP.findall(body))
+    ) - frozenset(_LIFT_STOP.findall(body) + _OWN_FLOOR.findall(body))
     rooms = frozenset(
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
         + _FLAT_OF.findall(body)
@@ -498,6 +522,7 @@ def whereabouts(body: str) -> Whereabouts:
         storeys=storeys,
         persons=frozenset("".join(names) for names in _PERSON.findall(body)),
         across_floors=bool(_ACROSS_FLOORS.search(body)),
+        floor_range=bool(_FLOOR_RANGE.search(body)),
     )
 
 

@@ -259,6 +259,15 @@ def test_place_forms_are_one_place() -> None:
     assert not report("文化路路口路灯亮着").same_place(report("文化路中段路灯亮着"))
     assert not report("40号楼西山墙倒了垃圾").same_place(report("40号楼东山墙倒了垃圾"))
     assert not report("6栋负一电梯停运了").same_place(report("6栋负二电梯停运了"))
+    # floors far apart are two places, even where water runs down; a run of floors is not
+    assert not report("6栋2单元9楼漏水漏到8楼").same_place(report("6栋2单元12楼漏水 渗到11楼了"))
+    assert report("6栋2单元9楼漏水漏到8楼").same_place(report("6栋2单元8楼天花板在滴水"))
+    assert report("四楼以上没水").same_place(report("8楼没水"))
+    assert report("我住18楼，电梯坏了").same_place(report("我住5楼电梯又坏了"))  # their floors
+    # a garage's way in and way out; shops by their trade
+    assert not report("车库入口坡道积水").same_place(report("车库出口坡道积水"))
+    assert not report("B座楼下便利店门口台阶破了").same_place(report("B座楼下药店门口台阶破了"))
+    assert report("烧烤摊油烟大，3栋楼下").same_place(report("3栋楼下烧烤店油烟熏人"))
     # throwing down from one's own floor is no speaking of the floors below
     assert not report("23号三楼天天往楼下泼水").same_place(report("23号五楼天天往楼下倒水"))
     assert report("社区通知").place.building is None
