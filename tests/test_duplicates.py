@@ -504,6 +504,9 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
         "二社12号电梯本周六上午年检，9点到11点停用",
         "我家剁馅多包了饺子，谁要谁来拿，不要钱",
         "问过了，王姨去她女儿家住几天，大家放心",
+        "想在天台搭个晾衣棚，要找谁审批",
+        "三条中段路面开挖是在改雨污分流，工期两周，大家多担待",
+        "谁家有不用的音响借一个？广场舞队要排节目",
     ):
         assert report(text).enquiry, text
     for text in (
@@ -511,6 +514,8 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
         "老人领养老金要排好久的队",
         "电梯的年检合格证过期三个月了",  # 合格证 is no all-clear
         "提醒大家，那个领电费补贴的短信是诈骗",  # a warning is a report
+        "刚才有人来收养老认证费，是骗子吗",  # no 收养
+        "北门外面的马路被挖开了好几天没填",
         "东门外有人拉老人听讲座，免费送鸡蛋，然后卖保健品",  # the lure of a sales talk
     ):
         assert not report(text).enquiry, text
