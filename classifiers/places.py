@@ -219,7 +219,7 @@ _OLD_STREET = re.compile(
     r"(?<![\w])[老新正东西南北前后]街(?![道坊])|(?<=[那这在去到从是跟和与])[老新正前后]街"
 )
 # A road named at its crossing ("建设路口"), not a crossing that is no road's name.
-_CROSSING = re.compile("(" + _NAME_CHAR + r"{2,3}[路街])口")
+_CROSSING = re.compile("(" + _NAME_CHAR + r"{2,3}(?:[路街巷]|胡同))口")
 # Words for a road that name none ("那条小路", "过马路", "把路堵了", "村口那段水泥路").
 _NOT_ROAD = re.compile(
     r"[把条段头外过到往摆占堵走去从来爬修挖]|(?:马|小|大|土|水泥|柏油|石子|泥巴|公)[路街巷]$"
@@ -242,7 +242,7 @@ _GROUP_HOUSE = re.compile(
 # Rows of single-storey houses (三排五号): a row is as a building.
 _ROW = re.compile(
     rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}]{{1,2}})排"
-    rf"(?=[{_NUMERAL}]|\s*的?\s*[那这]?(?:家|户|门口|房))"
+    rf"(?=[{_NUMERAL}]|\s*的?\s*[那这]?(?:家|户|门口|房|平房|[东西南北](?:头|边)))"
 )
 # A street address (人民路15号, 六巷3号) is a building: 人民路十五号火锅店 is 人民路15号楼下.
 _ADDRESS = re.compile(
@@ -254,7 +254,7 @@ _HOUSE_NUMBER = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![�
 _NUMBERED = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线])")
 # Ends and sides: 东段 and 西段 of one road are different places.
 _SIDE = re.compile(
-    r"村([东南西北])|([东南西北])(?:段|头|边|侧|片|区|排|口|山墙|院(?!长))|(中)段"  # 东区 and 东边 are one
+    r"村([东南西北])|([东南西北])(?:段|头|边|面|侧|片|区|排|口|山墙|院(?!长))|(中)段"  # 东区 and 东边 are one
     r"|([东南西北]{1,2})角|([左右])(?:边|侧|手)(?:那|这)"  # 东北角, 左边那部电梯
     r"|(?<=[楼栋幢])的?([前后])(?:面|头|边)|楼([前后])(?![天年台])"  # 26号楼后面 is not its front
     r"|(?<=[栋幢])的?门(前)|(?<=[栋幢])的?(前)?门口"  # 13栋门口 is its front

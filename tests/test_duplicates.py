@@ -264,6 +264,10 @@ def test_place_forms_are_one_place() -> None:
     assert report("6栋2单元9楼漏水漏到8楼").same_place(report("6栋2单元8楼天花板在滴水"))
     assert report("四楼以上没水").same_place(report("8楼没水"))
     assert report("我住18楼，电梯坏了").same_place(report("我住5楼电梯又坏了"))  # their floors
+    # rows by number, a market's north and south sides, a hutong named at its end
+    assert not report("三排平房西头电线杆歪了").same_place(report("五排西头那根电线杆歪了"))
+    assert not report("菜场北面出口全是烂菜叶").same_place(report("菜场南面出口烂菜叶一地"))
+    assert report("羊肉胡同口晚上有人喝酒").place.spots == {"羊肉胡同"}
     # a garage's way in and way out; shops by their trade
     assert not report("车库入口坡道积水").same_place(report("车库出口坡道积水"))
     assert not report("B座楼下便利店门口台阶破了").same_place(report("B座楼下药店门口台阶破了"))
