@@ -71,7 +71,9 @@ _BUILDING_LIST = re.compile(
     r"|(?:^|(?<=[\s，。,！!？?]))(\d{1,3}) (?=\d{1,3}栋)"  # spoken: 11 12栋
 )
 # Two buildings side by side in one breath (六七栋之间) are both named; 两栋 is a count.
-_PAIR_OF_BUILDINGS = re.compile(r"(?<![一二三四五六七八九十])([一二三四五六七八九])([二三四五六七八九])(?:号楼|栋|幢)")
+_PAIR_OF_BUILDINGS = re.compile(
+    r"(?<![一二三四五六七八九十])([一二三四五六七八九])([二三四五六七八九])(?:号楼|栋|幢)"
+)
 _COUNT_OF_BUILDINGS = re.compile(r"两(?:栋|幢|号楼)")
 # A gate by its side (西边小门, 北面大门) is that side's gate.
 _SIDE_GATE = re.compile(r"([东南西北])(?:边|面|侧)(?:的)?(?:小|大)?门")
@@ -249,12 +251,15 @@ _ADDRESS = re.compile(
     rf"(?<=[路街巷弄条同])([{_NUMERAL}]{{1,4}})(?:号(?![线车铺摊位])|(?=门口|[)）]))"
 )
 # … as is a lone number where a road is named (56号店门口 … 渔港路), not a parking bay's
-_HOUSE_NUMBER = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线车铺摊位桥机床房])")
+_HOUSE_NUMBER = re.compile(
+    rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线车铺摊位桥机床房])"
+)
 # Numbered things that are not buildings: 56号车位, 8号摊位, the 二号桥.
 _NUMBERED = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线])")
 # Ends and sides: 东段 and 西段 of one road are different places.
 _SIDE = re.compile(
-    r"村([东南西北])|([东南西北])(?:段|头|边|面|侧|片|区|排|口|山墙|院(?!长))|(中)段"  # 东区 and 东边 are one
+    # 东区 and 东边 are one
+    r"村([东南西北])|([东南西北])(?:段|头|边|面|侧|片|区|排|口|山墙|院(?!长))|(中)段"
     r"|([东南西北]{1,2})角|([左右])(?:边|侧|手)(?:那|这)"  # 东北角, 左边那部电梯
     r"|(?<=[楼栋幢])的?([前后])(?:面|头|边)|楼([前后])(?![天年台])"  # 26号楼后面 is not its front
     r"|(?<=[栋幢])的?门(前)|(?<=[栋幢])的?(前)?门口"  # 13栋门口 is its front
@@ -279,10 +284,15 @@ class Place:
     def agrees(self, other: Place) -> bool:
         """Nothing contradicts: buildings and units equal where both name one, not a building
         against a gate or road, and a gate or road in common where both name some."""
-        if self.building and other.building and self.building != other.building:
-            # … but a village group holds its houses: 3组 and 3组12号 can be one place
-            if self.building not in other.spots and other.building not in self.spots:
-                return False
+        # … but a village group holds its houses: 3组 and 3组12号 can be one place
+        if (
+            self.building
+            and other.building
+            and self.building != other.building
+            and self.building not in other.spots
+            and other.building not in self.spots
+        ):
+            return False
         if self.unit and other.unit and self.unit != other.unit:
             return False
         # A building on one side and only gates or roads on the other are two places.
@@ -443,7 +453,8 @@ def _two_buildings(match: re.Match[str]) -> str:
 def place_body(text: str) -> str:
     """The message normalised as the classifier does it, with the place forms only matching
     needs written one way too (九座, 叁栋, 七零二, 17-2电梯)."""
-    body = normalise(_PAIR_OF_BUILDINGS.sub(_two_buildings, _COUNT_OF_BUILDINGS.sub("几栋", text))).body
+    text = _PAIR_OF_BUILDINGS.sub(_two_buildings, _COUNT_OF_BUILDINGS.sub("几栋", text))
+    body = normalise(text).body
     if _SEAT.search(body) or _SPOKEN_ROOM.search(body) or any(c in body for c in _CHEQUE_DIGITS):
         body = _SPOKEN_ROOM.sub(lambda m: str(chinese_number(m[0])), body)
         body = unify_places(_SEAT.sub(r"\1栋", body.translate(_CHEQUE)))

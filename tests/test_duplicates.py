@@ -222,7 +222,11 @@ def test_place_forms_are_one_place() -> None:
     assert report("b口那些摩托佬又在揽客").place.spots == {"B出口"}
     # a street address is a building: the number after a road, a numbered 院, a lone number
     # where a road is named
-    for text in ("人民路十五号火锅店油烟大", "人民路15号楼下的火锅店", "15号店门口招牌歪了，人民路"):
+    for text in (
+        "人民路十五号火锅店油烟大",
+        "人民路15号楼下的火锅店",
+        "15号店门口招牌歪了，人民路",
+    ):
         assert report(text).place == Place("15", None, frozenset({"人民路"})), text
     assert report("建设路41号院门口堵车").place.building == "41"
     assert report("41号院大门口又被堵死了，建设路这边").place.building == "41"
@@ -302,7 +306,9 @@ def test_place_forms_are_one_place() -> None:
     assert not report("北门晚上有人喝酒闹事").same_place(report("轻轨站下面有人喝酒闹事"))
     assert not report("A座负一健身房门禁坏了").same_place(report("A座负一洗衣房门禁坏了"))
     # where a lift stops or a resident climbs to is no place of the problem
-    assert report("3号楼2单元电梯又停了，卡在5楼").same_place(report("三栋二单元电梯坏了，爬了七层"))
+    assert report("3号楼2单元电梯又停了，卡在5楼").same_place(
+        report("三栋二单元电梯坏了，爬了七层")
+    )
     assert report("14栋电梯按25楼没反应").where.floors == frozenset()
     assert not report("3栋8楼楼道灯坏了").same_place(report("3栋12楼楼道灯坏了"))
     # a name read with a word before it is the same name
