@@ -95,7 +95,7 @@ _TIAO = re.compile(
     rf"(?<![{_NUMERAL}两几好每这那哪第有买了])([{_NUMERAL}]{{1,2}})条"
     r"(?=[东西南北]?口|路口|公厕|胡同|那|的|里|\d|[，。,！!？?\s]|$)"
 )
-_UNIT = re.compile(r"(\d{1,2})单元")
+_UNIT = re.compile(r"(\d{1,2}|(?<![A-Za-z])[A-Ha-h](?=\s*单元))\s*单元")  # 3单元, A单元
 # In the north a building's entrance is its unit: 5号楼3门 and 14号二门 are unit 3 and unit 2.
 _NUMBER_OF_UNIT = re.compile(r"(?<![\d.])(\d{1,3})号(?=\s*\d{1,2}单元)")  # 14号2单元 is 14栋
 _ENTRANCE = re.compile(rf"(?<=[栋号])\s*([{_NUMERAL}]{{1,2}})门(?![禁铃锁卫面框把])")
@@ -104,7 +104,7 @@ _ROOMS = re.compile(
     r"(?<![\d.\-:/])(\d{3,4})(?![\d.]|\s*(?:年|元|块|米|号线|路|弄|条|次|个|分|点|天(?!天)|斤|平|克|公里|万|多|人|岁|毫|厘|[a-zA-Z%]))"
 )
 _NOT_ROOMS = frozenset({"110", "119", "120", "122", "114", "315"})  # numbers one calls
-_LIFT_CAR = re.compile(r"(?<![A-Za-z])([A-Za-z])梯")  # 4座B梯 is not the A梯
+_LIFT_CAR = re.compile(r"(?<![A-Za-z])([A-Za-z客货])梯")  # 4座B梯 is not the A梯, 客梯 no 货梯
 _FLAT_OF = re.compile(r"栋\s*(\d{3,4})[个嘅]")  # Cantonese 6座2508个冷气机: the flat's, not a count
 # The reporter's own flat, where the report names another as the source (楼上602吵, 我家就住502).
 _HOME = re.compile(rf"{_MINE}\s*(\d{{3,4}})(?!\d)")
@@ -167,6 +167,7 @@ _AREAS = {
     "加油站": "加油站",
     # a village's landmarks
     "村口": "村口|进村口|村头",
+    "村尾": "村尾|村子尾",
     "后山": "后山|山上|山坡",
     "河边": "河边|河沟边|河堤|河坎|河岸",
     "桥头": "桥头|桥边",
@@ -174,7 +175,9 @@ _AREAS = {
 }
 # Kinds of one part: a 小学 is a 学校, and not the 中学.
 _KIND_OF = {"小学": "学校", "中学": "学校", "幼儿园": "学校"}
-_LANDMARKS = frozenset({"村口", "后山", "河边", "桥头", "晒坝"})  # a village's, not a compound's
+_LANDMARKS = frozenset(
+    {"村口", "村尾", "后山", "河边", "桥头", "晒坝"}
+)  # a village's, not a compound's
 # Parts of a grid outside any building.
 _OUTDOORS = (
     frozenset({"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"})
@@ -194,7 +197,7 @@ _AREA = re.compile(  # 广场舞 is a dance, not the square
 # Characters of words around a name, never of the name (走不动路, 离和平街不远, 烟大得路上).
 _NOT_NAME = (
     "的了在是这那个有我你他她们跟与就都也不得着见被把让给又要最请问求离下看压停堆满晒倒落飘封炸雨夜孩些细近一"
-    "说听谁知刚才再开始展关于希望谢祝喊买什么跑转自网格员报经搞清理弃穿接位壁年农旧"
+    "说听谁知刚才再开始展关于希望谢祝喊买什么跑转自网格员报经搞清理弃穿接位壁年农旧冒充"
 )
 _ROAD_NOT_NAME = "门口路街巷进住面沿经往从过去来靠兜班半组条段头外到摆占堵挡走爬修挖短线照区车行道"
 _NAME_CHAR = rf"[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}]"
@@ -476,7 +479,7 @@ def whereabouts(body: str) -> Whereabouts:
         or [f"{chinese_number(group) or group}组" for group in _GROUP.findall(body)]
         or [f"{chinese_number(row) or row}排" for row in _ROW.findall(body)]
     )
-    units = _UNIT.findall(body)
+    units = [unit.upper() for unit in _UNIT.findall(body)]
     roads = [
         # "幸福路和和平路": the second road is 和平路, not 和和平路
         road[1:] if road[0] == "和" and len(road) > 3 else road

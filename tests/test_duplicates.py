@@ -272,6 +272,12 @@ def test_place_forms_are_one_place() -> None:
     assert not report("三排平房西头电线杆歪了").same_place(report("五排西头那根电线杆歪了"))
     assert not report("菜场北面出口全是烂菜叶").same_place(report("菜场南面出口烂菜叶一地"))
     assert report("羊肉胡同口晚上有人喝酒").place.spots == {"羊肉胡同"}
+    # units by letter, a passenger lift and a goods lift, the two ends of a village
+    assert not report("8栋A单元大堂玻璃门碎了").same_place(report("8栋B单元大堂玻璃门裂了"))
+    assert report("3栋a单元电梯坏了").same_place(report("三栋A单元电梯又坏了"))
+    assert not report("9栋客梯按钮按不亮").same_place(report("9栋货梯按钮按不亮"))
+    assert not report("村口那段路全是坑").same_place(report("村尾那段路坑坑洼洼"))
+    assert report("大学路有人冒充街道收费").place.spots == {"大学路"}  # 冒充 names no street
     # a garage's way in and way out; shops by their trade
     assert not report("车库入口坡道积水").same_place(report("车库出口坡道积水"))
     assert not report("B座楼下便利店门口台阶破了").same_place(report("B座楼下药店门口台阶破了"))
@@ -517,6 +523,10 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
         "想在天台搭个晾衣棚，要找谁审批",
         "三条中段路面开挖是在改雨污分流，工期两周，大家多担待",
         "谁家有不用的音响借一个？广场舞队要排节目",
+        "物业：3栋B单元门禁已修复，刷卡恢复正常",
+        "锅炉房后面喝酒闹事的那几个已经被派出所带走了",
+        "请问村里装修垃圾要拉到哪倒？",
+        "专业开锁换锁修锁，24小时上门",
     ):
         assert report(text).enquiry, text
     for text in (
