@@ -151,6 +151,8 @@ _AREAS = {
     "会所": "会所",
     "儿童乐园": "儿童乐园|游乐区|游乐场|儿童游乐",
     "球场": "篮球场|球场|羽毛球场",
+    "网球场": "网球场",
+    "足球场": "足球场",
     "泳池": "泳池|游泳池",
     "客运站": "客运站|汽车站",
     "地铁站": "地铁站|轻轨站|地铁口|轻轨口",
@@ -220,6 +222,12 @@ _HAMLET = re.compile(
     rf"(?:[上下中东西南北前后大小新老]|[^\W\d_{_NOT_NAME}门口路街巷进出到全整本里去来住]{{2,3}})[寨屯]"
     r"(?![子里上头])"
 )
+# An old town's lanes by name (广兴里, 积厚里), before what a lane has: 积厚里过道, 广兴里4号院;
+# not 小区里, 院子里 or 胡同里 ("in").
+_LI = re.compile(
+    rf"([^\W\d_{_NOT_NAME}区院楼村家屋城场园店厂门口路街巷里内同胡所厕库房舍室间站池堂廊道梯棚]{{2}})里"
+    r"(?=过道|外廊|公共|电表|\d|[东西南北]?院|大门|门口|弄堂|公厕|厕所)"
+)
 _OLD_STREET = re.compile(
     r"(?<![\w])[老新正东西南北前后]街(?![道坊])|(?<=[那这在去到从是跟和与])[老新正前后]街"
 )
@@ -234,7 +242,7 @@ _NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路"})
 # A place one goes round by or measures from is not where the problem is (西门门禁坏了，只能绕到
 # 东门进; 胜利街有根管子冒水，离和平街不远).
 _ASIDE = re.compile(
-    r"(?:绕到|绕去|绕道|绕行|改走|只能走|只能从|得从|要从|离|不是)$"
+    r"(?:绕到|绕去|绕道|绕行|绕|改走|只能走|只能从|得从|要从|离|不是)$"
 )  # 4 chars at most
 # A village's groups (三组, 5组) are its buildings.
 _GROUP = re.compile(
@@ -510,6 +518,7 @@ def whereabouts(body: str) -> Whereabouts:
             + _ESTATE.findall(body)
             + _HAMLET.findall(body)
             + _OLD_STREET.findall(body)
+            + [f"{name}里" for name in _LI.findall(body)]
             + _SHOP.findall(body)
         ),
     )

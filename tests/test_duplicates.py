@@ -278,6 +278,12 @@ def test_place_forms_are_one_place() -> None:
     assert not report("9栋客梯按钮按不亮").same_place(report("9栋货梯按钮按不亮"))
     assert not report("村口那段路全是坑").same_place(report("村尾那段路坑坑洼洼"))
     assert report("大学路有人冒充街道收费").place.spots == {"大学路"}  # 冒充 names no street
+    # an old town's lanes by name; a gate one goes round by; the tennis and the basketball court
+    assert not report("广兴里过道有人养鸡").same_place(report("积厚里过道里有人养鸡"))
+    for text in ("小区里公共厕所堵了", "胡同里公共厕所堵了", "楼道里电表箱门掉了"):
+        assert not report(text).place.spots, text
+    assert report("西门那个栏杆卡死了，只能绕东门").place.spots == {"西门"}
+    assert not report("网球场的灯坏了").same_place(report("篮球场的灯坏了两个"))
     # a garage's way in and way out; shops by their trade
     assert not report("车库入口坡道积水").same_place(report("车库出口坡道积水"))
     assert not report("B座楼下便利店门口台阶破了").same_place(report("B座楼下药店门口台阶破了"))
@@ -551,6 +557,30 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
         "没看到停水公告，水就停了",
         "陈阿姨的低保没到账，她让我问一下社区",  # asked on a neighbour's behalf
         "物业可不可以帮手联系下业主",  # a request
+    ):
+        assert not report(text).enquiry, text
+    # a new facility, a visit set, advice, an all-clear, a sale, asking whether one may
+    for text in (
+        "北门车棚新装了20个充电口，扫码就能充，以后别飞线了",
+        "2栋的住户注意，燃气公司周三上门安检，家里留个人",
+        "3巷口挖路是在换供水管，这几天大家绕一下",
+        "天冷了，一楼的住户水管子记得包一包，别冻裂了",
+        "谢谢物业王师傅，12号楼2门暖气放完气倍儿热乎了",
+        "谢谢大家帮忙，16幢那只橘猫找到了，躲在车库里",
+        "B座12楼水管爆那次泡坏的地板 保险理赔下来了",
+        "73弄门口菜场今天黄鱼便宜，二十块一斤",
+        "出一辆三轮车，八成新，带棚子，三条东口自提",
+        "请问三条12号院门口能临时停车吗？周末亲戚开车来",
+        "请问12幢电梯年检是哪天？要停多久",
+    ):
+        assert report(text).enquiry, text
+    for text in (
+        "3栋新装了没几天的门禁又坏了",  # a new thing failed at once
+        "物业说周三来修，到现在也没来",  # a promise not kept
+        "路灯在修了一个月还没修好",
+        "楼梯扶手不稳当，晃得厉害",
+        "3号楼四楼又开始电钻了，周末也不让人困",
+        "谁家丢了只柯基，戴红项圈，一直在转圈叫",  # a stray is a report
     ):
         assert not report(text).enquiry, text
     # a resident's own home or belongings, or a tradesman sought for them
