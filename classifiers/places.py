@@ -31,6 +31,8 @@ _NUMERAL = r"\d一二三四五六七八九十"  # a number as residents write it
 _SEAT = re.compile(rf"(?<![{_NUMERAL}两])([{_NUMERAL}]{{1,3}})座(?![桥山城])")
 _CHEQUE_DIGITS = "壹贰叁肆伍陆柒捌玖拾"
 _CHEQUE = str.maketrans(_CHEQUE_DIGITS, "一二三四五六七八九十")
+# … only where they number something: 收拾 and 拾到 keep their 拾.
+_CHEQUE_NUMBER = re.compile(rf"[{_CHEQUE_DIGITS}]+(?=\s*(?:栋|号|座|幢|楼|单元|层|室|组|巷))")
 # A flat read out digit by digit: 七零二 is 702, 一二零一 1201.
 _SPOKEN_ROOM = re.compile(
     r"[一二三四五六七八九][一二三四五六七八九零〇]?[零〇][一二三四五六七八九]"
@@ -466,9 +468,10 @@ def place_body(text: str) -> str:
     needs written one way too (九座, 叁栋, 七零二, 17-2电梯)."""
     text = _PAIR_OF_BUILDINGS.sub(_two_buildings, _COUNT_OF_BUILDINGS.sub("几栋", text))
     body = normalise(text).body
-    if _SEAT.search(body) or _SPOKEN_ROOM.search(body) or any(c in body for c in _CHEQUE_DIGITS):
+    if _SEAT.search(body) or _SPOKEN_ROOM.search(body) or _CHEQUE_NUMBER.search(body):
         body = _SPOKEN_ROOM.sub(lambda m: str(chinese_number(m[0])), body)
-        body = unify_places(_SEAT.sub(r"\1栋", body.translate(_CHEQUE)))
+        body = _CHEQUE_NUMBER.sub(lambda m: m[0].translate(_CHEQUE), body)
+        body = unify_places(_SEAT.sub(r"\1栋", body))
     body = _LETTERED.sub(lambda m: f"{m[1].upper()}栋", body)
     body = _NUMBER_BEFORE.sub(r"\1栋\2", _NUMBER_AFTER.sub(r"\1\2栋", body))
     body = _FLOOR_AS_BUILDING.sub(r"\1栋", body)

@@ -163,6 +163,7 @@ def test_place_forms_are_one_place() -> None:
         assert report(text).place.building is None, text
     for text in ("九座冇水啊", "玖栋停水了", "9栋停水了"):  # Cantonese 座, 玖 as on a cheque
         assert report(text).place.building == "9", text
+    assert "收拾" in report("垃圾没人收拾").words  # 拾 is a cheque digit only before 栋, 号 …
     assert (report("3-2单元停电？").place.building, report("3-2单元停电？").place.unit) == (
         "3",
         "2",
