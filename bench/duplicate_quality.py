@@ -24,6 +24,11 @@ misses. They are not trained on (trained on, they raised recall and lowered prec
 other writers), so they show how it fares on grids unlike the training writers', no longer as a
 clean test.
 
+Five last writers' pairs (`tests/data/duplicate_pairs_check/`, 1,500: an ordinary Hefei estate,
+an old Guangzhou neighbourhood, a Chengdu courtyard compound, a Henan county town, Hankou's old
+lanes), written the same way at the end of the sixth session, were scored only as that
+session's closing check and never read: a clean held-out set again.
+
 A last test: `tests/data/duplicate_pairs_hard/`, 1,200 pairs by four more writers, each
 about another kind of grid (new towers by a campus, an old factory compound written by voice
 input, mountain villages, a factory town's rented rooms), asked for repeats told in words as
@@ -60,6 +65,7 @@ HOLDOUT = TEST_DATA / "duplicate_pairs_holdout.jsonl"
 HOLDOUT_MORE = TEST_DATA / "duplicate_pairs_holdout_more"
 HARD = TEST_DATA / "duplicate_pairs_hard"
 DEV = TEST_DATA / "duplicate_pairs_dev"
+CHECK = TEST_DATA / "duplicate_pairs_check"
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 THRESHOLDS = range(50, 96, 5)
 Row = dict[str, object]
@@ -179,12 +185,18 @@ def main() -> None:
     more_scores = scores_of(more, PairModel.load(), category)
     hard = load_pairs(sorted(HARD.glob("*.jsonl")))
     dev = load_pairs(sorted(DEV.glob("*.jsonl")))
+    check = load_pairs(sorted(CHECK.glob("*.jsonl")))
     for title, rows, scores in (
         (f"{len(more)} more held-out pairs (two more writers)", more, more_scores),
         (
             f"all {len(holdout) + len(more)} held-out pairs",
             holdout + more,
             held_scores + more_scores,
+        ),
+        (
+            f"{len(check)} pairs of five last writers (held out)",
+            check,
+            scores_of(check, PairModel.load(), category),
         ),
         (
             f"{len(dev)} pairs of twenty more writers (read while building)",
