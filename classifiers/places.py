@@ -9,9 +9,10 @@ of different places do not.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 
-from classifiers.normalize import chinese_number, normalise, unify_places
+from classifiers.normalize import chinese_number, normalise, simplify, unify_places
 
 _BUILDING = re.compile(r"(\d{1,3}|[A-H])栋")
 # A building word and its number (握手楼3号, 8号宿舍, 老公房5号) is a building, not a flat.
@@ -26,13 +27,17 @@ _BUILDING_UNIT = re.compile(
     r"(?<![\d.\-:/])(\d{1,2})-(\d)(?:\s*单元|(?=\s*的?\s*(?:电梯|电题|升降机|楼道|楼梯|防盗门|大门|"
     r"单元门|门禁|门口|楼下|楼顶|顶楼|1楼|2楼|天台|水管|有人|那|这|住)))"
 )
+# What follows a 门 that is a door or its parts, not a numbered entrance (3门禁, 西边门面).
+_NOT_ENTRANCE = "禁铃锁卫面框把口"
 # Cantonese 九座 is building 9; 叁 is 三 written as on a cheque.
 _NUMERAL = r"\d一二三四五六七八九十"  # a number as residents write it, before normalising
 _SEAT = re.compile(rf"(?<![{_NUMERAL}两])([{_NUMERAL}]{{1,3}})座(?![桥山城])")
 _CHEQUE_DIGITS = "壹贰叁肆伍陆柒捌玖拾"
 _CHEQUE = str.maketrans(_CHEQUE_DIGITS, "一二三四五六七八九十")
 # … only where they number something: 收拾 and 拾到 keep their 拾.
-_CHEQUE_NUMBER = re.compile(rf"[{_CHEQUE_DIGITS}]+(?=\s*(?:栋|号|座|幢|楼|单元|层|室|组|巷))")
+_CHEQUE_NUMBER = re.compile(
+    rf"(?<![收{_CHEQUE_DIGITS}])[{_CHEQUE_DIGITS}]{{1,4}}(?=\s*(?:栋|号|座|幢|楼|单元|层|室|组|巷))"
+)
 # A flat read out digit by digit: 七零二 is 702, 一二零一 1201.
 _SPOKEN_ROOM = re.compile(
     r"[一二三四五六七八九][一二三四五六七八九零〇]?[零〇][一二三四五六七八九]"
@@ -51,26 +56,24 @@ _PERSON = re.compile(
     rf"|(?<![我你他她大人谁哪自全咱各老小])([{_SURNAMES}])家(?![庄坝湾村园属里长具电私人乡])"
 )
 # A floor named: 十二楼 and 12层 are the floor of flat 1202; B1, 负2楼 are below ground.
-# In the north 25楼 is also building 25, where its entrance, side or surroundings follow
-# (26楼1门, 21楼前边, 25楼那片儿), not a floor.
+# In the north 26楼 is also building 26 where its entrance follows (26楼1门) or its surroundings
+# (25楼那片儿), not a floor; 5楼东边那户 stays a floor.
 _FLOOR_AS_BUILDING = re.compile(
-    r"(?<![\d负Bb\-])(\d{1,2})楼(?=\s*(?:\d{1,2}门(?![禁铃锁卫面框把口])|[东南西北前后](?:边|面|头|侧)|那片|旁边))"
+    rf"(?<![\d负Bb\-])(\d{{1,2}})楼(?=\s*(?:\d{{1,2}}门(?![{_NOT_ENTRANCE}])|那片))"
 )
 _FLOOR = re.compile(r"(?<![\d负Bb\-])(?<!地下)(?<!地下室)(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
 # Where the reporter lives (我家就住, 我住在, 俺家), before a flat or a floor.
 _MINE = r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?)?"
-# Words for the floors above or below (楼上漏水下来, 四楼以上没水).
-# … and the reporter's own floor (我住18楼, 我家8楼) beside a problem of the whole building.
 # Where a lift stops or a resident climbs to (卡在5楼, 按25楼没反应, 爬了7层) is no place of the
 # problem: the lift of 3栋2单元 is one lift at every floor.
 _LIFT_STOP = re.compile(
-    r"(?:按|卡在|卡到|停在|停到|坐到|困在|关在|只能到|爬到|爬了|爬上|爬)\s*(\d{1,2})(?:楼|层)"
+    r"(?:按|卡在|卡到|坐到|困在|关在|只能到|爬到|爬了|爬上|爬)\s*(\d{1,2})(?:楼|层)"
 )
 # Two buildings named together (11 12栋中间, 13、14号楼中间) are both named.
 _BUILDING_LIST = re.compile(
-    rf"(?<![\d.\-:/+{_NUMERAL}])([{_NUMERAL}]{{1,3}})\s*(?:号\s*[、和跟与及]?|[、和跟与及])"
+    rf"(?<![\d.\-:/+{_NUMERAL}期月周拜点号])([{_NUMERAL}]{{1,3}})\s*(?:号\s*[、和跟与及]?|[、和跟与及])"
     r"\s*(?=\d{1,3}栋)"
-    r"|(?:^|(?<=[\s，。,！!？?]))(\d{1,3}) (?=\d{1,3}栋)"  # spoken: 11 12栋
+    r"|(?:^|(?<=[\s，。,！!？?]))(\d{1,2}) (?=\d{1,2}栋)"  # spoken: 11 12栋
 )
 # Two buildings side by side in one breath (六七栋之间) are both named; 两栋 is a count.
 _PAIR_OF_BUILDINGS = re.compile(
@@ -78,7 +81,9 @@ _PAIR_OF_BUILDINGS = re.compile(
 )
 _COUNT_OF_BUILDINGS = re.compile(r"两(?:栋|幢|号楼)")
 # A gate by its side (西边小门, 北面大门) is that side's gate.
-_SIDE_GATE = re.compile(r"([东南西北])(?:边|面|侧)(?:的)?(?:小|大)?门")
+_SIDE_GATE = re.compile(r"([东南西北])(?:边|面|侧)(?:的)?(?:小|大)?门(?![禁铃锁卫面框把])")
+# Words for the floors above or below (楼上漏水下来, 四楼以上没水), and the reporter's own floor
+# (我住18楼, 我家8楼) beside a problem of the whole building.
 _ACROSS_FLOORS = re.compile(
     rf"楼上|(?<![往向朝])楼下|往下|[楼层](?:以上|以下)|上层|下层|{_MINE}(?:的)?\s*\d{{1,2}}(?:楼|层)"
 )
@@ -86,24 +91,25 @@ _FLOOR_RANGE = re.compile(r"[楼层](?:以上|以下)|\d{1,2}[楼层]?\s*[到至
 # The reporter's own floor (我住18楼) is where they are, not where the problem is.
 _OWN_FLOOR = re.compile(rf"{_MINE}(?:的)?\s*(\d{{1,2}})(?:楼|层)")
 _BASEMENT = re.compile(
-    r"(?:负|(?<![A-Za-z])[Bb])([\d一二三])(?![\d.])|地下室?([\d一二三])(?=\s*[层楼])"
-)  # 负一, B1 and 地下一层 are one floor
+    r"(?:负|(?<![A-Za-z])[Bb])(\d)(?![\d.])|负([一二三])(?=\s*(?:[层楼]|车库|地库|停车|电梯|那|的?[A-Z]区))"
+    r"|地下室?([\d一二三])(?=\s*[层楼])"
+)  # 负一, B1 and 地下一层 are one floor; not 负三度 or 欺负一个
 # A numbered lane of a village or old town (一巷, 4巷): two lanes are two places.
 _LANE = re.compile(rf"(?<![{_NUMERAL}])([{_NUMERAL}]{{1,2}})巷")
 # … Shanghai's numbered lanes (47弄) and Beijing's numbered hutongs (三条, 西四北四条口), not
 # three of anything (三条狗, 第三条)
-_LONG = re.compile(r"(?<![\d])(\d{1,4})弄")
+_LONG = re.compile(r"(?<![\d])(\d{1,4})弄(?![了得好完坏脏个])")  # not 1203弄得好吵
 _TIAO = re.compile(
     rf"(?<![{_NUMERAL}两几好每这那哪第有买了])([{_NUMERAL}]{{1,2}})条"
-    r"(?=[东西南北]?口|路口|公厕|胡同|那|的|里|\d|[，。,！!？?\s]|$)"
+    r"(?=[东西南北]?口|路口|公厕|胡同|那|的|里|\d)"
 )
 _UNIT = re.compile(r"(\d{1,2}|(?<![A-Za-z])[A-Ha-h](?=\s*单元))\s*单元")  # 3单元, A单元
 # In the north a building's entrance is its unit: 5号楼3门 and 14号二门 are unit 3 and unit 2.
 _NUMBER_OF_UNIT = re.compile(r"(?<![\d.])(\d{1,3})号(?=\s*\d{1,2}单元)")  # 14号2单元 is 14栋
-_ENTRANCE = re.compile(rf"(?<=[栋号])\s*([{_NUMERAL}]{{1,2}})门(?![禁铃锁卫面框把])")
+_ENTRANCE = re.compile(rf"(?<=[栋号])\s*([{_NUMERAL}]{{1,2}})门(?![{_NOT_ENTRANCE}])")
 _ROOM = re.compile(r"\d{3,4}室")
 _ROOMS = re.compile(
-    r"(?<![\d.\-:/])(\d{3,4})(?![\d.]|\s*(?:年|元|块|米|号线|路|弄|条|次|个|分|点|天(?!天)|斤|平|克|公里|万|多|人|岁|毫|厘|[a-zA-Z%]))"
+    r"(?<![\d.\-:/])(\d{3,4})(?![\d.]|\s*(?:年|元|块|米|号线|路|弄(?![了得好完坏脏个])|条(?!件)|次|个|分|点|天(?!天)|斤|平|克|公里|万|多|人|岁|毫|厘|[a-zA-Z%]))"
 )
 _NOT_ROOMS = frozenset({"110", "119", "120", "122", "114", "315"})  # numbers one calls
 _LIFT_CAR = re.compile(r"(?<![A-Za-z])([A-Za-z客货])梯")  # 4座B梯 is not the A梯, 客梯 no 货梯
@@ -113,7 +119,7 @@ _HOME = re.compile(rf"{_MINE}\s*(\d{{3,4}})(?!\d)")
 _GATE = re.compile(
     r"[东南西北]{1,2}(?:大)?门|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期"
     # front and back gates and blocks (后门, 前楼)
-    r"|[前后正侧]门|(?<![以最之然])[前后]楼(?![道梯顶下上房层主长里])"
+    r"|[前后正侧]门(?![禁铃锁卫面框把])|(?<![以最之然])[前后]楼(?![道梯顶下上房层主长里])"
 )
 # A metro station's or a market's exits by letter: the A出口 (A口) is not the D出口.
 _EXIT = re.compile(r"(?<![A-Za-z\-])([A-Za-z]\d?)(?:出口|出入口|口)(?![罩红袋号径])")
@@ -156,13 +162,13 @@ _AREAS = {
     "网球场": "网球场",
     "足球场": "足球场",
     "泳池": "泳池|游泳池",
-    "客运站": "客运站|汽车站",
+    "客运站": "客运站|汽车站",  # not any 车站: by a gate, that is the bus stop
     "地铁站": "地铁站|轻轨站|地铁口|轻轨口",
     "俱乐部": "俱乐部|活动室|老年活动中心",
     "澡堂": "澡堂|浴池|澡堂子",
     "健身房": "健身房",
     "洗衣房": "洗衣房",
-    "驿站": "驿站|快递站|菜鸟驿站",  # not any 车站: by a gate, that is the bus stop
+    "驿站": "驿站|快递站|菜鸟驿站",
     "集市": "集市|赶集",
     "卫生院": "卫生院|卫生室|卫生站",
     "码头": "码头",
@@ -186,7 +192,7 @@ _LANDMARKS = frozenset(
 _OUTDOORS = (
     frozenset({"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"})
     | frozenset({"儿童乐园", "球场", "客运站", "集市", "卫生院", "码头", "夜市", "加油站"})
-    | frozenset({"地铁站"})
+    | frozenset({"地铁站", "网球场", "足球场"})
     | frozenset(_KIND_OF)
     | _LANDMARKS
 )
@@ -224,11 +230,11 @@ _HAMLET = re.compile(
     rf"(?:[上下中东西南北前后大小新老]|[^\W\d_{_NOT_NAME}门口路街巷进出到全整本里去来住]{{2,3}})[寨屯]"
     r"(?![子里上头])"
 )
-# An old town's lanes by name (广兴里, 积厚里), before what a lane has: 积厚里过道, 广兴里4号院;
+# An old town's lanes by name (广兴里, 积厚里), before what a lane has: 积厚里过道, 广兴里公厕;
 # not 小区里, 院子里 or 胡同里 ("in").
 _LI = re.compile(
     rf"([^\W\d_{_NOT_NAME}区院楼村家屋城场园店厂门口路街巷里内同胡所厕库房舍室间站池堂廊道梯棚]{{2}})里"
-    r"(?=过道|外廊|公共|电表|\d|[东西南北]?院|大门|门口|弄堂|公厕|厕所)"
+    r"(?=过道|外廊|公共|电表|[东西南北]?院|大门|门口|弄堂|公厕|厕所)"
 )
 _OLD_STREET = re.compile(
     r"(?<![\w])[老新正东西南北前后]街(?![道坊])|(?<=[那这在去到从是跟和与])[老新正前后]街"
@@ -237,7 +243,7 @@ _OLD_STREET = re.compile(
 _CROSSING = re.compile("(" + _NAME_CHAR + r"{2,3}(?:[路街巷]|胡同))口")
 # Words for a road that name none ("那条小路", "过马路", "把路堵了", "村口那段水泥路").
 _NOT_ROAD = re.compile(
-    r"[把条段头外过到往摆占堵走去从来爬修挖]|(?:马|小|大|土|水泥|柏油|石子|泥巴|公)[路街巷]$"
+    r"[把条段头外过到往摆占堵走去从来爬修挖旁]|(?:马|小|大|土|水泥|柏油|石子|泥巴|公)(?:[路街巷]|胡同)$"
     r"|(?:迷|上|带|让|问|绕|找|认|顺|开|半|赶|出|退|引|指|抄|铺)路$"
 )
 _NOT_ROADS = frozenset({"十字路", "丁字路", "三岔路"})
@@ -248,24 +254,22 @@ _ASIDE = re.compile(
 )  # 4 chars at most
 # A village's groups (三组, 5组) are its buildings.
 _GROUP = re.compile(
-    rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}两零〇]{{1,3}})(?:组|社(?![区保会团工员交]))"
+    rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}两零〇]{{1,3}})(?:组|社(?![区保会团工员交联共一]))"
 )  # … or 社 in the south (一社23号)
-# … and a house of it by number (三社5号, 3组12号): the house is as a building of the group.
-_GROUP_HOUSE = re.compile(
-    rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}两零〇]{{1,3}})(?:组|社)\s*([{_NUMERAL}]{{1,4}})号(?![楼栋线车铺摊位])"
-)
 # Rows of single-storey houses (三排五号): a row is as a building.
 _ROW = re.compile(
     rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}]{{1,2}})排"
-    rf"(?=[{_NUMERAL}]|\s*的?\s*[那这]?(?:家|户|门口|房|平房|[东西南北](?:头|边)))"
+    rf"(?=[{_NUMERAL}]|\s*的?\s*[那这]?(?:家|户|门口|房|[东西南北](?:头|边))|(?<!一排)平房)"
 )
+# What follows a day of the month (5号就坏了, 8号那天, 5号开始封路), not a house number.
+_DATE_AFTER = r"\s*(?:就|那天|开始|说|晚上|早上|上午|下午|中午|前|后|以前|之前|以后|到|至|起)"
 # A street address (人民路15号, 六巷3号) is a building: 人民路十五号火锅店 is 人民路15号楼下.
 _ADDRESS = re.compile(
-    rf"(?<=[路街巷弄条同])([{_NUMERAL}]{{1,4}})(?:号(?![线车铺摊位])|(?=门口|[)）]))"
+    rf"(?<=[路街巷弄条同])([{_NUMERAL}]{{1,4}})(?:号(?![线车铺摊位]|{_DATE_AFTER})|(?=门口|[)）]))"
 )
 # … as is a lone number where a road is named (56号店门口 … 渔港路), not a parking bay's
 _HOUSE_NUMBER = re.compile(
-    rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线车铺摊位桥机床房])"
+    rf"(?<![{_NUMERAL}几月])([{_NUMERAL}]{{1,4}})号(?![楼栋线车铺摊位桥机床房]|{_DATE_AFTER})"
 )
 # Numbered things that are not buildings: 56号车位, 8号摊位, the 二号桥.
 _NUMBERED = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线])")
@@ -297,14 +301,7 @@ class Place:
     def agrees(self, other: Place) -> bool:
         """Nothing contradicts: buildings and units equal where both name one, not a building
         against a gate or road, and a gate or road in common where both name some."""
-        # … but a village group holds its houses: 3组 and 3组12号 can be one place
-        if (
-            self.building
-            and other.building
-            and self.building != other.building
-            and self.building not in other.spots
-            and other.building not in self.spots
-        ):
+        if self.building and other.building and self.building != other.building:
             return False
         if self.unit and other.unit and self.unit != other.unit:
             return False
@@ -322,22 +319,26 @@ class Place:
 
 
 def _within(some: frozenset[str], others: frozenset[str]) -> bool:
-    """Whether each spot of `some` is one of `others`. A name read with a word before it is the
-    same name (打风后兴华路 is 兴华路, 你好张家屯 is 张家屯), and a road without its part is any
-    part of it (复兴路 is 复兴中路; 建国东路 is not 建国西路)."""
-    return all(
-        any(_same_name(spot, other) for other in others) if len(spot) >= 3 else spot in others
-        for spot in some
-    )
+    """Whether each spot of `some` is one of `others`, a name by its name (`_same_name`)."""
+    return all(any(_same_name(spot, other) for other in others) for spot in some)
+
+
+# A numbered or lettered spot (12巷, 47弄, 东北门, 3组, A出口) is matched as written.
+_NUMBERED_SPOT = re.compile(r"[\dA-Z]|门$|组$")
+_ROAD_PART = re.compile(r"[东西南北中](?=路$|街$|大道$)")
 
 
 def _same_name(one: str, other: str) -> bool:
-    if one == other or one.endswith(other) or other.endswith(one):
+    """A road, estate or village read with a word before it is the same name (打风后兴华路 is
+    兴华路, 你好张家屯 is 张家屯), and a road without its part is any part of it (复兴路 is
+    复兴中路; 建国东路 is not 建国西路); numbered spots and gates only as written."""
+    if one == other:
+        return True
+    if min(len(one), len(other)) < 3 or _NUMBERED_SPOT.search(one) or _NUMBERED_SPOT.search(other):
+        return False
+    if one.endswith(other) or other.endswith(one):
         return True
     return _ROAD_PART.sub("", one) == other or _ROAD_PART.sub("", other) == one
-
-
-_ROAD_PART = re.compile(r"[东西南北中](?=路$|街$|大道$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,12 +368,21 @@ class Whereabouts:
         compound, households, or a building against only a gate, road or garden."""
         if not self.place.agrees(other.place):
             return False
-        mine, theirs = _coarse(self.areas, other.areas), _coarse(other.areas, self.areas)
+        mine, theirs = _parts(self.areas), _parts(other.areas)
         if mine and theirs and not mine & theirs and not _levels(self, other):
             return False
         sides, their_sides = _sides(self.areas), _sides(other.areas)
-        if sides and their_sides and not sides & their_sides:
-            return False  # the 东区's roof is not the 西区's
+        if any(
+            sides.get(axis) and their_sides.get(axis) and not sides[axis] & their_sides[axis]
+            for axis in sides.keys() & their_sides.keys()
+        ):
+            return False  # the 东区's roof is not the 西区's, a garage's way in not its way out
+        # A side against only a part outdoors and no side: 文化路中段 is not its 路口. (A side says
+        # nothing against a part of a building: 九幢门口 is by its 楼道口.)
+        if (sides and not mine and theirs <= _OUTDOORS and theirs and not their_sides) or (
+            their_sides and not theirs and mine <= _OUTDOORS and mine and not sides
+        ):
+            return False
         kinds, their_kinds = self.areas & _KIND_OF.keys(), other.areas & _KIND_OF.keys()
         if kinds and their_kinds and not kinds & their_kinds:
             return False
@@ -424,23 +434,25 @@ class Whereabouts:
         return self._flat_floors() | self.storeys
 
 
-def _sides(areas: frozenset[str]) -> frozenset[str]:
-    """The sides named, a building's front being its south and its back its north (buildings
-    face south: 18号楼后边 is 18号楼北侧)."""
-    return frozenset(_FACING.get(area, area) for area in areas if area.endswith("侧"))
-
-
+# Sides by what they divide; two sides contradict only along one of these: a building's front
+# is its south and its back its north (buildings face south: 18号楼后边 is 18号楼北侧), a way in
+# is no side of the compass (车库入口 / 车库东边).
 _FACING = {"前侧": "南侧", "后侧": "北侧"}
+_AXIS = {"入侧": "way", "出侧": "way", "左侧": "hand", "右侧": "hand", "男侧": "sex", "女侧": "sex"}
 
 
-def _coarse(areas: frozenset[str], others: frozenset[str]) -> frozenset[str]:
-    """The parts named, each as its kind. A side says nothing against a part of a building
-    (九幢门口 is by its 楼道口; smoke from 二号楼背后 fills its 楼道), only against another
-    part outdoors (文化路中段 is not its 路口)."""
-    indoors = {area for area in others if not area.endswith("侧")} <= _BUILDING_PARTS
-    return frozenset(
-        _KIND_OF.get(area, area) for area in areas if not (indoors and area.endswith("侧"))
-    )
+def _sides(areas: frozenset[str]) -> dict[str, frozenset[str]]:
+    """The sides named, by axis."""
+    by_axis: defaultdict[str, set[str]] = defaultdict(set)
+    for area in areas:
+        if area.endswith("侧"):
+            by_axis[_AXIS.get(area, "compass")].add(_FACING.get(area, area))
+    return {axis: frozenset(sides) for axis, sides in by_axis.items()}
+
+
+def _parts(areas: frozenset[str]) -> frozenset[str]:
+    """The parts named, each as its kind, without sides."""
+    return frozenset(_KIND_OF.get(area, area) for area in areas if not area.endswith("侧"))
 
 
 def _levels(one: Whereabouts, other: Whereabouts) -> bool:
@@ -453,7 +465,7 @@ def _levels(one: Whereabouts, other: Whereabouts) -> bool:
 
 def _both_buildings(match: re.Match[str]) -> str:
     first = match[2] or str(chinese_number(match[1]) or match[1])
-    return f"{first}栋和"
+    return f"{first}栋、"
 
 
 def _two_buildings(match: re.Match[str]) -> str:
@@ -466,6 +478,7 @@ def _two_buildings(match: re.Match[str]) -> str:
 def place_body(text: str) -> str:
     """The message normalised as the classifier does it, with the place forms only matching
     needs written one way too (九座, 叁栋, 七零二, 17-2电梯)."""
+    text = simplify(text)  # 兩棟 is 两栋, 五六棟 五六栋
     text = _PAIR_OF_BUILDINGS.sub(_two_buildings, _COUNT_OF_BUILDINGS.sub("几栋", text))
     body = normalise(text).body
     if _SEAT.search(body) or _SPOKEN_ROOM.search(body) or _CHEQUE_NUMBER.search(body):
@@ -484,8 +497,7 @@ def place_body(text: str) -> str:
 
 def whereabouts(body: str) -> Whereabouts:
     """Read the places a `place_body` names."""
-    house = _GROUP_HOUSE.search(body) if not _BUILDING.search(body) else None
-    buildings = ([str(chinese_number(house[2]) or house[2])] if house else []) or (
+    buildings = (
         _BUILDING.findall(body)
         or [f"{chinese_number(group) or group}组" for group in _GROUP.findall(body)]
         or [f"{chinese_number(row) or row}排" for row in _ROW.findall(body)]
@@ -501,9 +513,6 @@ def whereabouts(body: str) -> Whereabouts:
     lanes += [f"{lane}弄" for lane in _LONG.findall(body)]
     lanes += [f"{chinese_number(lane) or lane}条" for lane in _TIAO.findall(body)]
     numbered = [f"{chinese_number(n) or n}号" for n in _NUMBERED.findall(body)]
-    if house:  # the village group is where the house is
-        numbered = [n for n in numbered if n != f"{buildings[0]}号"]
-        lanes.append(f"{chinese_number(house[1]) or house[1]}组")
     houses = {chinese_number(n) or n for n in _HOUSE_NUMBER.findall(body)}
     if not buildings and roads and len(houses) == 1 and len(set(numbered)) == 1:
         buildings, numbered = [str(houses.pop())], []

@@ -251,14 +251,20 @@ def test_place_forms_are_one_place() -> None:
     assert report("3栋门禁坏了").place.unit is None
     assert not report("5号楼3门楼道灯坏了").same_place(report("5号楼2门楼道灯坏了"))
     assert report("二社的路灯坏了").place.building == "2组"
-    # a village house by its group and number; a group holds its houses
-    assert report("三社5号的楼梯扶手松了").place == Place("5", None, frozenset({"3组"}))
-    assert report("三社5号的扶手松了").same_place(report("5号楼梯扶手一扶就晃"))
+    # a village house by its group and number: the group is the building, as the index keeps it
+    assert report("三社5号的楼梯扶手松了").place.building == "3组"
     assert report("3组12号门口有狗").same_place(report("3组有狗"))
     assert not report("3组12号门口有狗").same_place(report("4组12号门口有狗"))
-    # in the north 26楼1门 is building 26; a building faces south; a side is no part
+    for text in ("社区搞三社联动活动", "五社共治"):
+        assert report(text).place.building is None, text
+    # in the north 26楼1门 is building 26 (5楼东边那户 a floor); a building faces south; a side is
+    # no part of a building, and no side of another kind
     assert report("26楼1门那排信箱被撬了").place == Place("26", "1", frozenset())
-    assert report("21号楼南边化粪池满了").same_place(report("21楼前边那一片全是粪水"))
+    for text in ("5楼东边那户天天漏水", "二楼东边那家养狗", "3楼前面晒被子"):
+        assert report(text).place.building is None, text
+    assert report("21号楼南边化粪池满了").same_place(report("21号楼前边那一片全是粪水"))
+    assert report("文化路路口东边路灯坏了").same_place(report("文化路东边路灯坏了"))
+    assert report("地下车库入口积水").same_place(report("车库东边积水"))
     assert not report("21号楼南边化粪池满了").same_place(report("21号楼北边化粪池满了"))
     assert report("9幢楼道口有电瓶车挡路").same_place(report("九幢门口横了辆电动车"))
     assert not report("文化路路口路灯亮着").same_place(report("文化路中段路灯亮着"))
@@ -285,6 +291,27 @@ def test_place_forms_are_one_place() -> None:
         assert not report(text).place.spots, text
     assert report("西门那个栏杆卡死了，只能绕东门").place.spots == {"西门"}
     assert not report("网球场的灯坏了").same_place(report("篮球场的灯坏了两个"))
+    # ordinary chat that names no place (a review's findings)
+    for text in (
+        "这条路5号开始封路",  # a day of the month
+        "有人欺负一个老人",  # no 负一
+        "今天负三度水管冻了",
+        "我看到三条，都是死的",  # a count
+        "一个星期里3次停水",
+        "兩棟樓之間的路燈壞了",  # 两栋, in traditional characters
+        "西边门面房漏水",
+        "旁边小胡同里有人烧垃圾",
+    ):
+        where = report(text).where
+        assert not (where.place.named or where.floors), text
+    assert report("人民路路灯5号就坏了").place.building is None
+    assert report("楼上1203弄得好吵").rooms == {"1203"}  # 弄 the verb
+    assert report("3栋1203条件太差").rooms == {"1203"}
+    assert report("没人收拾单元门口的垃圾").place.unit is None  # 拾 is no 十 here
+    assert report("3栋北侧门禁坏了").place.spots == frozenset()
+    assert not report("12巷水管爆了").same_place(report("2巷水管爆了"))
+    assert not report("东北门的道闸坏了").same_place(report("北门道闸坏了"))
+    assert not report("村口堆了好多垃圾").same_place(report("足球场堆了好多垃圾"))
     # a garage's way in and way out; shops by their trade
     assert not report("车库入口坡道积水").same_place(report("车库出口坡道积水"))
     assert not report("B座楼下便利店门口台阶破了").same_place(report("B座楼下药店门口台阶破了"))
