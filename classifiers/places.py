@@ -491,7 +491,11 @@ def place_body(text: str) -> str:
     body = _ENTRANCE.sub(lambda m: f"{chinese_number(m[1]) or m[1]}单元", body)
     body = _NUMBER_OF_UNIT.sub(r"\1栋", body)
     body = _ADDRESS.sub(lambda m: f"{chinese_number(m[1]) or m[1]}栋", body)
-    body = _SIDE_GATE.sub(r"\1门", _BUILDING_LIST.sub(_both_buildings, body))
+    for _ in range(3):  # 1、2、3栋: each pass names one more of a list
+        body, listed = _BUILDING_LIST.subn(_both_buildings, body)
+        if not listed:
+            break
+    body = _SIDE_GATE.sub(r"\1门", body)
     return _BUILDING_UNIT.sub(r"\1栋\2单元", body)
 
 

@@ -239,6 +239,7 @@ def test_place_forms_are_one_place() -> None:
         ("13、14号楼中间那条小路", "13+14"),
         ("11 12栋中间那条路", "11+12"),
         ("11栋和12栋之间那条路", "11+12"),
+        ("1、2、3栋停水", "1+2+3"),
     ):
         assert report(text).place.building == buildings, text
     assert report("+1，3幢1单元电梯坏了").place.building == "3"  # "+1" is no building
