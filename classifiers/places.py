@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from classifiers.normalize import chinese_number, normalise, simplify, unify_places
+from classifiers.normalize import chinese_number, normalise, unify_places
 
 _BUILDING = re.compile(r"(\d{1,3}|[A-H])栋")
 # A building word and its number (握手楼3号, 8号宿舍, 老公房5号) is a building, not a flat.
@@ -77,19 +77,19 @@ _BUILDING_LIST = re.compile(
 )
 # Two buildings side by side in one breath (六七栋之间) are both named; 两栋 is a count.
 _PAIR_OF_BUILDINGS = re.compile(
-    r"(?<![一二三四五六七八九十])([一二三四五六七八九])([二三四五六七八九])(?:号楼|栋|幢)"
+    r"(?<![一二三四五六七八九十])([一二三四五六七八九])([二三四五六七八九])(?:[号號][楼樓]|[栋棟幢])"
 )
-_COUNT_OF_BUILDINGS = re.compile(r"两(?:栋|幢|号楼)")
+_COUNT_OF_BUILDINGS = re.compile(r"[两兩](?:[栋棟幢]|[号號][楼樓])")  # in either script
 # A gate by its side (西边小门, 北面大门) is that side's gate.
 _SIDE_GATE = re.compile(r"([东南西北])(?:边|面|侧)(?:的)?(?:小|大)?门(?![禁铃锁卫面框把])")
 # Words for the floors above or below (楼上漏水下来, 四楼以上没水), and the reporter's own floor
 # (我住18楼, 我家8楼) beside a problem of the whole building.
-_ACROSS_FLOORS = re.compile(
-    rf"楼上|(?<![往向朝])楼下|往下|[楼层](?:以上|以下)|上层|下层|{_MINE}(?:的)?\s*\d{{1,2}}(?:楼|层)"
-)
-_FLOOR_RANGE = re.compile(r"[楼层](?:以上|以下)|\d{1,2}[楼层]?\s*[到至~\-]\s*\d{1,2}[楼层]")
 # The reporter's own floor (我住18楼) is where they are, not where the problem is.
 _OWN_FLOOR = re.compile(rf"{_MINE}(?:的)?\s*(\d{{1,2}})(?:楼|层)")
+_ACROSS_FLOORS = re.compile(
+    rf"楼上|(?<![往向朝])楼下|往下|[楼层](?:以上|以下)|上层|下层|{_OWN_FLOOR.pattern}"
+)
+_FLOOR_RANGE = re.compile(r"[楼层](?:以上|以下)|\d{1,2}[楼层]?\s*[到至~\-]\s*\d{1,2}[楼层]")
 _BASEMENT = re.compile(
     r"(?:负|(?<![A-Za-z])[Bb])(\d)(?![\d.])|负([一二三])(?=\s*(?:[层楼]|车库|地库|停车|电梯|那|的?[A-Z]区))"
     r"|地下室?([\d一二三])(?=\s*[层楼])"
@@ -103,7 +103,7 @@ _TIAO = re.compile(
     rf"(?<![{_NUMERAL}两几好每这那哪第有买了])([{_NUMERAL}]{{1,2}})条"
     r"(?=[东西南北]?口|路口|公厕|胡同|那|的|里|\d)"
 )
-_UNIT = re.compile(r"(\d{1,2}|(?<![A-Za-z])[A-Ha-h](?=\s*单元))\s*单元")  # 3单元, A单元
+_UNIT = re.compile(r"(\d{1,2}|(?<![A-Za-z])[A-Ha-h])\s*单元")  # 3单元, A单元
 # In the north a building's entrance is its unit: 5号楼3门 and 14号二门 are unit 3 and unit 2.
 _NUMBER_OF_UNIT = re.compile(r"(?<![\d.])(\d{1,3})号(?=\s*\d{1,2}单元)")  # 14号2单元 is 14栋
 _ENTRANCE = re.compile(rf"(?<=[栋号])\s*([{_NUMERAL}]{{1,2}})门(?![{_NOT_ENTRANCE}])")
@@ -463,8 +463,14 @@ def _levels(one: Whereabouts, other: Whereabouts) -> bool:
     )
 
 
+def _number(text: str) -> str:
+    """A number as it is read from a place, in digits where it is one (三 → 3, 12 → 12, A → A)."""
+    value = chinese_number(text)
+    return text if value is None else str(value)
+
+
 def _both_buildings(match: re.Match[str]) -> str:
-    first = match[2] or str(chinese_number(match[1]) or match[1])
+    first = match[2] or _number(match[1])
     return f"{first}栋、"
 
 
@@ -478,7 +484,6 @@ def _two_buildings(match: re.Match[str]) -> str:
 def place_body(text: str) -> str:
     """The message normalised as the classifier does it, with the place forms only matching
     needs written one way too (九座, 叁栋, 七零二, 17-2电梯)."""
-    text = simplify(text)  # 兩棟 is 两栋, 五六棟 五六栋
     text = _PAIR_OF_BUILDINGS.sub(_two_buildings, _COUNT_OF_BUILDINGS.sub("几栋", text))
     body = normalise(text).body
     if _SEAT.search(body) or _SPOKEN_ROOM.search(body) or _CHEQUE_NUMBER.search(body):
@@ -488,9 +493,9 @@ def place_body(text: str) -> str:
     body = _LETTERED.sub(lambda m: f"{m[1].upper()}栋", body)
     body = _NUMBER_BEFORE.sub(r"\1栋\2", _NUMBER_AFTER.sub(r"\1\2栋", body))
     body = _FLOOR_AS_BUILDING.sub(r"\1栋", body)
-    body = _ENTRANCE.sub(lambda m: f"{chinese_number(m[1]) or m[1]}单元", body)
+    body = _ENTRANCE.sub(lambda m: f"{_number(m[1])}单元", body)
     body = _NUMBER_OF_UNIT.sub(r"\1栋", body)
-    body = _ADDRESS.sub(lambda m: f"{chinese_number(m[1]) or m[1]}栋", body)
+    body = _ADDRESS.sub(lambda m: f"{_number(m[1])}栋", body)
     for _ in range(3):  # 1、2、3栋: each pass names one more of a list
         body, listed = _BUILDING_LIST.subn(_both_buildings, body)
         if not listed:
@@ -503,8 +508,8 @@ def whereabouts(body: str) -> Whereabouts:
     """Read the places a `place_body` names."""
     buildings = (
         _BUILDING.findall(body)
-        or [f"{chinese_number(group) or group}组" for group in _GROUP.findall(body)]
-        or [f"{chinese_number(row) or row}排" for row in _ROW.findall(body)]
+        or [f"{_number(group)}组" for group in _GROUP.findall(body)]
+        or [f"{_number(row)}排" for row in _ROW.findall(body)]
     )
     units = [unit.upper() for unit in _UNIT.findall(body)]
     roads = [
@@ -513,13 +518,13 @@ def whereabouts(body: str) -> Whereabouts:
         for road in _named(_ROAD, body) + _named(_CROSSING, body)
         if road not in _NOT_ROADS and not _NOT_ROAD.search(road) and not _LANE.search(road)
     ]
-    lanes = [f"{chinese_number(lane) or lane}巷" for lane in _LANE.findall(body)]
+    lanes = [f"{_number(lane)}巷" for lane in _LANE.findall(body)]
     lanes += [f"{lane}弄" for lane in _LONG.findall(body)]
-    lanes += [f"{chinese_number(lane) or lane}条" for lane in _TIAO.findall(body)]
-    numbered = [f"{chinese_number(n) or n}号" for n in _NUMBERED.findall(body)]
-    houses = {chinese_number(n) or n for n in _HOUSE_NUMBER.findall(body)}
+    lanes += [f"{_number(lane)}条" for lane in _TIAO.findall(body)]
+    numbered = [f"{_number(n)}号" for n in _NUMBERED.findall(body)]
+    houses = {_number(n) for n in _HOUSE_NUMBER.findall(body)}
     if not buildings and roads and len(houses) == 1 and len(set(numbered)) == 1:
-        buildings, numbered = [str(houses.pop())], []
+        buildings, numbered = [houses.pop()], []
     gates = [gate.replace("大", "") for gate in _named(_GATE, body)]  # 东大门 is the 东门
     gates += [f"{exit.upper()}出口" for exit in _EXIT.findall(body)]
     place = Place(
@@ -539,8 +544,7 @@ def whereabouts(body: str) -> Whereabouts:
         ),
     )
     storeys = frozenset(
-        _FLOOR.findall(body)
-        + [f"B{chinese_number(n) or n}" for n in map("".join, _BASEMENT.findall(body))]
+        _FLOOR.findall(body) + [f"B{_number(n)}" for n in map("".join, _BASEMENT.findall(body))]
     ) - frozenset(_LIFT_STOP.findall(body) + _OWN_FLOOR.findall(body))
     rooms = frozenset(
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
