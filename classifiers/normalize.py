@@ -47,8 +47,9 @@ _SPACES = re.compile(r"[ \t\u3000\u2005]+")
 
 # Building, unit and room numbers in the many ways residents write them.
 _NUM = rf"(?:\d{{1,3}}|[{_CN_NUMBER}]{{1,3}})"
-_DASHED = re.compile(r"(?<![\d.\-])(\d{1,2})-(\d{1,2})-(\d{3,4})(?![\d\-])")
-_BUILDING_ROOM = re.compile(r"(?<![\d.\-:])(\d{1,2})-(\d{3,4})(?![\d\-:])")
+_DASHED = re.compile(r"(?<![\dA-Za-z.\-])(\d{1,2})-(\d{1,2})-(\d{3,4})(?![\d\-])")
+# … not a parking bay below ground (B2-156)
+_BUILDING_ROOM = re.compile(r"(?<![\dA-Za-z.\-:])(\d{1,2})-(\d{3,4})(?![\d\-:])")
 # "3#" is building 3 when a unit or nothing numeric follows ("3#2单元"), not in "3#402".
 _BUILDING = re.compile(
     rf"({_NUM})\s*(?:号(?=楼[道梯])|号楼|号栋|栋楼(?![道梯顶下上层里])|栋|幢|#楼(?![道梯])|#(?=\d{{1,2}}单元|[^\d]|$))"

@@ -59,11 +59,20 @@ _PERSON = re.compile(
 # In the north 26楼 is also building 26 where its entrance follows (26楼1门) or its surroundings
 # (25楼那片儿), not a floor; 5楼东边那户 stays a floor.
 _FLOOR_AS_BUILDING = re.compile(
-    rf"(?<![\d负Bb\-])(\d{{1,2}})楼(?=\s*(?:\d{{1,2}}门(?![{_NOT_ENTRANCE}])|那片))"
+    rf"(?<![\d负Bb\-])(\d{{1,2}})楼(?=\s*(?:[{_NUMERAL}]{{1,2}}门(?![{_NOT_ENTRANCE}])|那片))"
 )
-_FLOOR = re.compile(r"(?<![\d负Bb\-])(?<!地下)(?<!地下室)(\d{1,2})(?:楼|层)(?![道梯顶下上房])")
+# … and where no building is named, a 楼 with what lies around a building (37楼边上, 29楼后身,
+# 36楼那排车库): a floor has no surroundings, nor garages or sheds of its own.
+_FLOOR_WITH_SURROUNDINGS = re.compile(
+    r"(?<![\d负Bb\-])(\d{1,2})楼(?=\s*(?:边上|旁边|跟前|附近|底下|后身|后边|后面|后头|前边|前面"
+    r"|前头|前那|前的|门前|门口|楼门|那块|那边|那排|那趟|车库|仓房|房檐|房顶|垃圾"
+    r"|(?:那个?|的)(?:垃圾|车库|仓房|小?花园)))"
+)
+_FLOOR = re.compile(  # not a layer of ice or dust (冻一层冰, 一层灰)
+    r"(?<![\d负Bb\-])(?<!地下)(?<!地下室)(\d{1,2})(?:楼|层(?![冰灰皮土油膜雪霜泥]))(?![道梯顶下上房])"
+)
 # Where the reporter lives (我家就住, 我住在, 俺家), before a flat or a floor.
-_MINE = r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?)?"
+_MINE = r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?|是)?"
 # Where a lift stops or a resident climbs to (卡在5楼, 按25楼没反应, 爬了7层) is no place of the
 # problem: the lift of 3栋2单元 is one lift at every floor.
 _LIFT_STOP = re.compile(
@@ -74,6 +83,12 @@ _BUILDING_LIST = re.compile(
     rf"(?<![\d.\-:/+{_NUMERAL}期月周拜点号])([{_NUMERAL}]{{1,3}})\s*(?:号\s*[、和跟与及]?|[、和跟与及])"
     r"\s*(?=\d{1,3}栋)"
     r"|(?:^|(?<=[\s，。,！!？?]))(\d{1,2}) (?=\d{1,2}栋)"  # spoken: 11 12栋
+)
+# … and, where no building is named, two numbers with what lies between them (12和13楼中间,
+# 8号9号中间, 22 23中间).
+_BETWEEN = re.compile(
+    r"(?<![\d.\-:/])(\d{1,2})\s*(?:号|楼)?\s*(?:[、和跟与及]\s*)?(\d{1,2})\s*(?:号|楼)?"
+    r"(?=\s*(?:中间|之间|夹道))"
 )
 # Two buildings side by side in one breath (六七栋之间) are both named; 两栋 is a count.
 _PAIR_OF_BUILDINGS = re.compile(
@@ -105,7 +120,39 @@ _TIAO = re.compile(
 )
 _UNIT = re.compile(r"(\d{1,2}|(?<![A-Za-z])[A-Ha-h])\s*单元")  # 3单元, A单元
 # In the north a building's entrance is its unit: 5号楼3门 and 14号二门 are unit 3 and unit 2.
-_NUMBER_OF_UNIT = re.compile(r"(?<![\d.])(\d{1,3})号(?=\s*\d{1,2}单元)")  # 14号2单元 is 14栋
+_NUMBER_OF_UNIT = re.compile(  # 14号2单元 and 十二号二单元 are building 14 and 12
+    rf"(?<![\d.{_NUMERAL}])([{_NUMERAL}]{{1,3}})号(?=\s*\d{{1,2}}单元)"
+)
+# Units written short: 9B, 3-B and 14栋B座 are building 9, 3 or 14, unit B (not 5A级, 3D打印);
+# 27-2 is building 27, unit 2, unless a count, a time or a floor follows (3-5天, 1-2楼, 8-10点);
+# 6#1门 is building 6, entrance 1.
+_SHORT_UNIT = re.compile(
+    r"(?<![A-Za-z\d.\-:/#])(\d{1,2})-?([A-EGHa-egh])"
+    r"(?![A-Za-z]|\d(?!\d?[楼层])|\s*(?:座|栋|幢|单元|号|级|景|区|口|出口|型|超|打印|电影))"
+)
+_WING = re.compile(r"(\d{1,3})栋\s*([A-Ha-h])座")  # 14栋B座
+_STOREY_F = re.compile(r"(?<![A-Za-z\d])(\d{1,2})[Ff](?![A-Za-z\d])")  # 15F is the 15th floor
+_DASHED_UNIT = re.compile(
+    r"(?<![\d.\-:/A-Za-z])(\d{1,2})-(\d)(?![\d.:/\-~]|\s*(?:[天个点楼层号月年日元块万次人岁米斤分周期只辆"
+    r"栋幢座级度倍成折条家户位里千百十组名份台套张把件种赢输平胜负]|小时|公里|分钟|[A-Za-z%]))"
+    r"(?=\s*[\u4e00-\u9fff])"
+)
+_HASH_ENTRANCE = re.compile(rf"(\d{{1,3}})#([{_NUMERAL}]{{1,2}})(?=门|单元)")
+# A tower and floor written short (a24, F16, d17楼梯间): tower A, the 24th floor; not B1 or B2,
+# floors below ground.
+_TOWER_FLOOR = re.compile(
+    r"(?<![A-Za-z\d])([A-Ha-h])(\d{1,2})(?:楼|层)?(?![\d.\-]|\s*(?:出口|口|号|区|栋|座|幢|单元|[A-Za-z]))"
+)
+# A house by its number, where what lies at a house follows (32号院, 23号厝, 9号顶楼, 杨桥七号后面):
+# the courtyards and houses of old lanes and villages are their buildings.
+_HOUSE = re.compile(
+    rf"(?<![{_NUMERAL}几月第])([{_NUMERAL}]{{1,3}})号(?=院|厝|楼顶|顶楼|顶上|天台|房顶|屋顶|楼下|楼梯|电梯|后身"
+    r"|后边|后面|后头|前面|前边|前头|门前|旁边|边上|跟前|那家|那户|那栋|那间|亭子间|晒台|\d楼(?!\d))"
+)
+# "最后一栋", "这一栋" say which building, not building 1.
+_WHICH_ONE = re.compile(r"(?<=[最后这那哪每整同])一(?=[栋幢])")
+# 廿 and 卅 count twenty and thirty (廿一号, 卅号).
+_OLD_TENS = re.compile(r"([廿卅])(?=[一二三四五六七八九号栋楼])")
 _ENTRANCE = re.compile(rf"(?<=[栋号])\s*([{_NUMERAL}]{{1,2}})门(?![{_NOT_ENTRANCE}])")
 _ROOM = re.compile(r"\d{3,4}室")
 _ROOMS = re.compile(
@@ -259,7 +306,8 @@ _GROUP = re.compile(
 # Rows of single-storey houses (三排五号): a row is as a building.
 _ROW = re.compile(
     rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}]{{1,2}})排"
-    rf"(?=[{_NUMERAL}]|\s*的?\s*[那这]?(?:家|户|门口|房|[东西南北](?:头|边))|(?<!一排)平房)"
+    rf"(?=[{_NUMERAL}]|\s*的?\s*[那这]?(?:家|户|门口|房|[东西南北](?:头|边))|(?<!一排)平房"
+    r"|\s*(?:那(?:条|根|块|边|片|头|儿)|后头|后边|后面|前头|前边|前面))"
 )
 # What follows a day of the month (5号就坏了, 8号那天, 5号开始封路), not a house number.
 _DATE_AFTER = r"\s*(?:就|那天|开始|说|晚上|早上|上午|下午|中午|前|后|以前|之前|以后|到|至|起)"
@@ -271,6 +319,8 @@ _ADDRESS = re.compile(
 _HOUSE_NUMBER = re.compile(
     rf"(?<![{_NUMERAL}几月])([{_NUMERAL}]{{1,4}})号(?![楼栋线车铺摊位桥机床房]|{_DATE_AFTER})"
 )
+# A group's house (一社23号, 三组5号) is the house: the group is a place around it.
+_GROUP_HOUSE = re.compile(rf"(?<=[组社])([{_NUMERAL}]{{1,3}})号(?![楼栋线车铺摊位]|{_DATE_AFTER})")
 # Numbered things that are not buildings: 56号车位, 8号摊位, the 二号桥.
 _NUMBERED = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线])")
 # Ends and sides: 东段 and 西段 of one road are different places.
@@ -334,6 +384,8 @@ def _same_name(one: str, other: str) -> bool:
     复兴中路; 建国东路 is not 建国西路); numbered spots and gates only as written."""
     if one == other:
         return True
+    if _OLD_STREET.fullmatch(one) or _OLD_STREET.fullmatch(other):  # 工人村后街 is the 后街
+        return one.endswith(other) or other.endswith(one)
     if min(len(one), len(other)) < 3 or _NUMBERED_SPOT.search(one) or _NUMBERED_SPOT.search(other):
         return False
     if one.endswith(other) or other.endswith(one):
@@ -379,8 +431,13 @@ class Whereabouts:
             return False  # the 东区's roof is not the 西区's, a garage's way in not its way out
         # A side against only a part outdoors and no side: 文化路中段 is not its 路口. (A side says
         # nothing against a part of a building: 九幢门口 is by its 楼道口.)
-        if (sides and not mine and theirs <= _OUTDOORS and theirs and not their_sides) or (
-            their_sides and not theirs and mine <= _OUTDOORS and mine and not sides
+        # Where both name one building, its front is by its square (2栋楼下小广场 / 二号楼前面).
+        one_building = self.place.building is not None and (
+            self.place.building == other.place.building
+        )
+        if not one_building and (
+            (sides and not mine and theirs <= _OUTDOORS and theirs and not their_sides)
+            or (their_sides and not theirs and mine <= _OUTDOORS and mine and not sides)
         ):
             return False
         kinds, their_kinds = self.areas & _KIND_OF.keys(), other.areas & _KIND_OF.keys()
@@ -396,6 +453,8 @@ class Whereabouts:
             self._only_spots() and other._only_areas()
         ):
             return False
+        if self._other_house(other) or other._other_house(self):
+            return False  # 72号院子 is not 75号
         if self.persons and other.persons and not self.persons & other.persons:
             return False  # 刘婆婆 is not 陈大爷
         if self._one_floor() and other._one_floor() and self.floors != other.floors:
@@ -409,6 +468,14 @@ class Whereabouts:
             and other.rooms
             and not self.rooms & other.rooms
             and not (self._flat_floors() & other.storeys or other._flat_floors() & self.storeys)
+        )
+
+    def _other_house(self, other: Whereabouts) -> bool:
+        """Whether this names a house by its number and the other only another's number."""
+        houses = {room for room in other.rooms if room.endswith("号")}
+        building = self.place.building
+        return bool(building and houses and other.place.building is None) and (
+            f"{building}号" not in houses
         )
 
     def _one_floor(self) -> bool:
@@ -485,32 +552,51 @@ def place_body(text: str) -> str:
     """The message normalised as the classifier does it, with the place forms only matching
     needs written one way too (九座, 叁栋, 七零二, 17-2电梯)."""
     text = _PAIR_OF_BUILDINGS.sub(_two_buildings, _COUNT_OF_BUILDINGS.sub("几栋", text))
+    text = _OLD_TENS.sub(lambda m: "二十" if m[1] == "廿" else "三十", _WHICH_ONE.sub("", text))
     body = normalise(text).body
     if _SEAT.search(body) or _SPOKEN_ROOM.search(body) or _CHEQUE_NUMBER.search(body):
         body = _SPOKEN_ROOM.sub(lambda m: str(chinese_number(m[0])), body)
         body = _CHEQUE_NUMBER.sub(lambda m: m[0].translate(_CHEQUE), body)
         body = unify_places(_SEAT.sub(r"\1栋", body))
+    body = _HASH_ENTRANCE.sub(r"\1栋\2门", body)
+    body = _WING.sub(lambda m: f"{m[1]}栋{m[2].upper()}单元", _STOREY_F.sub(r"\1楼", body))
+    body = _SHORT_UNIT.sub(lambda m: f"{m[1]}栋{m[2].upper()}单元", body)
+    body = body.replace("栋顶", "栋楼顶")  # 9号楼顶上 was read as 9栋顶上
+    body = _TOWER_FLOOR.sub(_tower_floor, body)
     body = _LETTERED.sub(lambda m: f"{m[1].upper()}栋", body)
     body = _NUMBER_BEFORE.sub(r"\1栋\2", _NUMBER_AFTER.sub(r"\1\2栋", body))
     body = _FLOOR_AS_BUILDING.sub(r"\1栋", body)
     body = _ENTRANCE.sub(lambda m: f"{_number(m[1])}单元", body)
-    body = _NUMBER_OF_UNIT.sub(r"\1栋", body)
+    body = _NUMBER_OF_UNIT.sub(lambda m: f"{_number(m[1])}栋", body)
     body = _ADDRESS.sub(lambda m: f"{_number(m[1])}栋", body)
+    body = _GROUP_HOUSE.sub(lambda m: f"{_number(m[1])}栋", body)
     for _ in range(3):  # 1、2、3栋: each pass names one more of a list
         body, listed = _BUILDING_LIST.subn(_both_buildings, body)
         if not listed:
             break
     body = _SIDE_GATE.sub(r"\1门", body)
-    return _BUILDING_UNIT.sub(r"\1栋\2单元", body)
+    body = _DASHED_UNIT.sub(r"\1栋\2单元", _BUILDING_UNIT.sub(r"\1栋\2单元", body))
+    if not _BUILDING.search(body):  # no building named: a house number or a northern 楼 is one
+        body = _HOUSE.sub(lambda m: f"{_number(m[1])}栋", _BETWEEN.sub(r"\1栋\2栋", body))
+        body = _FLOOR_WITH_SURROUNDINGS.sub(r"\1栋", body)
+    return body
+
+
+def _tower_floor(match: re.Match[str]) -> str:
+    """a24 is tower A, floor 24; B2 stays a floor below ground."""
+    if int(match[2]) < 4:
+        return match[0]
+    return f"{match[1].upper()}栋{match[2]}楼"
 
 
 def whereabouts(body: str) -> Whereabouts:
     """Read the places a `place_body` names."""
+    groups = [f"{_number(group)}组" for group in _GROUP.findall(body)]
     buildings = (
-        _BUILDING.findall(body)
-        or [f"{_number(group)}组" for group in _GROUP.findall(body)]
-        or [f"{_number(row)}排" for row in _ROW.findall(body)]
+        _BUILDING.findall(body) or groups or [f"{_number(row)}排" for row in _ROW.findall(body)]
     )
+    if buildings == groups:
+        groups = []  # … or where a house is named, a place around it
     units = [unit.upper() for unit in _UNIT.findall(body)]
     roads = [
         # "幸福路和和平路": the second road is 和平路, not 和和平路
@@ -541,6 +627,7 @@ def whereabouts(body: str) -> Whereabouts:
             + _OLD_STREET.findall(body)
             + [f"{name}里" for name in _LI.findall(body)]
             + _SHOP.findall(body)
+            + groups
         ),
     )
     storeys = frozenset(

@@ -252,17 +252,37 @@ def test_place_forms_are_one_place() -> None:
     assert report("3栋门禁坏了").place.unit is None
     assert not report("5号楼3门楼道灯坏了").same_place(report("5号楼2门楼道灯坏了"))
     assert report("二社的路灯坏了").place.building == "2组"
-    # a village house by its group and number: the group is the building, as the index keeps it
-    assert report("三社5号的楼梯扶手松了").place.building == "3组"
-    assert report("3组12号门口有狗").same_place(report("3组有狗"))
+    # a village house by its group and number is the house, its group a place around it; a house
+    # by its number alone, where what lies at a house follows
+    assert report("三社5号的楼梯扶手松了").place == Place("5", None, frozenset({"3组"}))
+    assert report("一社23号的阿伯走丢了").same_place(report("23号厝那边的阿伯又不见了"))
     assert not report("3组12号门口有狗").same_place(report("4组12号门口有狗"))
+    assert not report("3组12号门口有狗").same_place(report("3组有狗"))  # (a missed merge at worst)
     for text in ("社区搞三社联动活动", "五社共治"):
         assert report(text).place.building is None, text
     # in the north 26楼1门 is building 26 (5楼东边那户 a floor); a building faces south; a side is
     # no part of a building, and no side of another kind
     assert report("26楼1门那排信箱被撬了").place == Place("26", "1", frozenset())
-    for text in ("5楼东边那户天天漏水", "二楼东边那家养狗", "3楼前面晒被子"):
+    for text in ("5楼东边那户天天漏水", "二楼东边那家养狗", "3栋5楼门口堆了垃圾"):
+        assert report(text).place.building != "5", text
+    # … but where no building is named, a 楼 with what lies around a building is one
+    for text in ("36楼前边谁摆的破桶", "37楼边上那垃圾桶着火了", "39楼车库那边进人了"):
+        assert report(text).place.building == text[:2], text
+    # units and towers written short, a courtyard by its number
+    for text, where in (
+        ("9B楼梯间有人充电", ("9", "B")),
+        ("3-B的门刷不开", ("3", "B")),
+        ("14栋B座旁边树上有蛇", ("14", "B")),
+        ("27-2今天水是黄的", ("27", "2")),
+        ("6#1门谁家装修呢", ("6", "1")),
+        ("十九楼二门顶上有鸽子窝", ("19", "2")),
+        ("32号院那墙缝越来越宽", ("32", None)),
+        ("a24凌晨一点还在剁肉", ("A", None)),
+    ):
+        assert (report(text).place.building, report(text).place.unit) == where, text
+    for text in ("5A级景区", "比分2-1", "2-1赢了", "车库B2-156车位被占", "3D打印店开业"):
         assert report(text).place.building is None, text
+    assert report("3-2的梯子停在15F不动").place == Place("3", "2", frozenset())
     assert report("21号楼南边化粪池满了").same_place(report("21号楼前边那一片全是粪水"))
     assert report("文化路路口东边路灯坏了").same_place(report("文化路东边路灯坏了"))
     assert report("地下车库入口积水").same_place(report("车库东边积水"))
