@@ -217,8 +217,9 @@ _AREAS = {
     "洗衣房": "洗衣房",
     "驿站": "驿站|快递站|菜鸟驿站",
     "集市": "集市|赶集",
-    "卫生院": "卫生院|卫生室|卫生站",
+    "卫生院": "卫生院|卫生室|卫生站|卫生所|医务室",
     "码头": "码头",
+    "邮局": "邮局|邮政所|邮政局",
     "锅炉房": "锅炉房",
     "夜市": "夜市",
     "加油站": "加油站",
@@ -238,7 +239,7 @@ _LANDMARKS = frozenset(
 # Parts of a grid outside any building.
 _OUTDOORS = (
     frozenset({"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"})
-    | frozenset({"儿童乐园", "球场", "客运站", "集市", "卫生院", "码头", "夜市", "加油站"})
+    | frozenset({"儿童乐园", "球场", "客运站", "集市", "卫生院", "码头", "夜市", "加油站", "邮局"})
     | frozenset({"地铁站", "网球场", "足球场"})
     | frozenset(_KIND_OF)
     | _LANDMARKS
@@ -266,6 +267,13 @@ _ROAD = re.compile(
 _SHOP = re.compile(
     rf"(?:老|小)?[{_SURNAMES}](?:记|家|姐|哥|嫂)?"
     r"(?:烧烤|串串|火锅|饭店|餐馆|面馆|小吃|超市|便利店|小卖部|药店|理发店|五金店|水果店|麻将馆|茶馆|棋牌室)"
+)
+# A market by name (墩子塘菜场 is the 墩子塘菜市场), not 农贸市场 or 小区菜场.
+# A market on a named road is named by its road.
+_MARKET = re.compile(
+    r"(?!农贸|批发|综合|集贸|附近|小区|社区|旁边|街道|对面|门口|这个|那个|前面|后面|小商品|商品)"
+    rf"([^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}全整本隔壁对面旁边里今昨明天早晚上下午点小]{{2,3}})"
+    r"(?:菜市场|菜场|市场)"
 )
 # A housing estate or village by name (锦华苑, 阳光小区, 杨柳村), not "我们小区" or "进村".
 _ESTATE = re.compile(
@@ -332,6 +340,7 @@ _SIDE = re.compile(
     r"|(?<=[栋幢])的?门(前)|(?<=[栋幢])的?(前)?门口"  # 13栋门口 is its front
     r"|([男女])(?=更衣室|厕|卫生间|浴室|澡堂|宿舍)"  # the men's and the women's
     r"|(?<=[库场])的?([入出])口"  # a garage's way in is not its way out
+    r"|(?<=[巷街弄])([头尾])(?!发)"  # the head of a lane is not its tail (羊子巷头上 / 羊子巷尾)
 )
 
 
@@ -506,6 +515,7 @@ class Whereabouts:
 # is no side of the compass (车库入口 / 车库东边).
 _FACING = {"前侧": "南侧", "后侧": "北侧"}
 _AXIS = {"入侧": "way", "出侧": "way", "左侧": "hand", "右侧": "hand", "男侧": "sex", "女侧": "sex"}
+_AXIS |= {"头侧": "end", "尾侧": "end"}
 
 
 def _sides(areas: frozenset[str]) -> dict[str, frozenset[str]]:
@@ -627,6 +637,7 @@ def whereabouts(body: str) -> Whereabouts:
             + _OLD_STREET.findall(body)
             + [f"{name}里" for name in _LI.findall(body)]
             + _SHOP.findall(body)
+            + [f"{name}市场" for name in _MARKET.findall(body)]
             + groups
         ),
     )

@@ -283,6 +283,12 @@ def test_place_forms_are_one_place() -> None:
     for text in ("5A级景区", "比分2-1", "2-1赢了", "车库B2-156车位被占", "3D打印店开业"):
         assert report(text).place.building is None, text
     assert report("3-2的梯子停在15F不动").place == Place("3", "2", frozenset())
+    # a market by its name, the head and the tail of a lane, the post office
+    assert report("墩子塘菜场门口电动车乱停").same_place(report("墩子塘菜市场门口停满了车"))
+    assert not report("墩子塘菜场门口电动车乱停").same_place(report("孺子亭菜场门口电动车乱停"))
+    assert not report("小区菜场门口很脏").place.spots
+    assert not report("羊子巷尾的路灯一直闪").same_place(report("羊子巷头上那盏灯一闪一闪"))
+    assert not report("棋盘街老邮局门口有个坑").same_place(report("棋盘街菜场门口有个坑"))
     assert report("21号楼南边化粪池满了").same_place(report("21号楼前边那一片全是粪水"))
     assert report("文化路路口东边路灯坏了").same_place(report("文化路东边路灯坏了"))
     assert report("地下车库入口积水").same_place(report("车库东边积水"))
