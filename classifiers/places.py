@@ -514,8 +514,10 @@ class Whereabouts:
 # is its south and its back its north (buildings face south: 18号楼后边 is 18号楼北侧), a way in
 # is no side of the compass (车库入口 / 车库东边).
 _FACING = {"前侧": "南侧", "后侧": "北侧"}
-_AXIS = {"入侧": "way", "出侧": "way", "左侧": "hand", "右侧": "hand", "男侧": "sex", "女侧": "sex"}
-_AXIS |= {"头侧": "end", "尾侧": "end"}
+_AXIS = {
+    **{"入侧": "way", "出侧": "way", "左侧": "hand", "右侧": "hand", "男侧": "sex", "女侧": "sex"},
+    **{"头侧": "end", "尾侧": "end"},  # a lane's head and tail
+}
 
 
 def _sides(areas: frozenset[str]) -> dict[str, frozenset[str]]:
@@ -601,12 +603,9 @@ def _tower_floor(match: re.Match[str]) -> str:
 
 def whereabouts(body: str) -> Whereabouts:
     """Read the places a `place_body` names."""
+    named = _BUILDING.findall(body)
     groups = [f"{_number(group)}组" for group in _GROUP.findall(body)]
-    buildings = (
-        _BUILDING.findall(body) or groups or [f"{_number(row)}排" for row in _ROW.findall(body)]
-    )
-    if buildings == groups:
-        groups = []  # … or where a house is named, a place around it
+    buildings = named or groups or [f"{_number(row)}排" for row in _ROW.findall(body)]
     units = [unit.upper() for unit in _UNIT.findall(body)]
     roads = [
         # "幸福路和和平路": the second road is 和平路, not 和和平路
@@ -638,7 +637,7 @@ def whereabouts(body: str) -> Whereabouts:
             + [f"{name}里" for name in _LI.findall(body)]
             + _SHOP.findall(body)
             + [f"{name}市场" for name in _MARKET.findall(body)]
-            + groups
+            + (groups if named else [])  # a house's group (一社23号) is a place around it
         ),
     )
     storeys = frozenset(
@@ -682,6 +681,6 @@ def without_places(body: str, place: Place) -> str:
     """The body without its building, unit, flat, gate and road names."""
     lanes_gone = _TIAO.sub("", _LONG.sub("", _LANE.sub("", body)))  # named in their own form
     stripped = _ROOM.sub("", _UNIT.sub("", _BUILDING.sub("", lanes_gone)))
-    for spot in place.spots:
+    for spot in sorted(place.spots, key=lambda spot: (-len(spot), spot)):  # one order every run
         stripped = stripped.replace(spot, "")
     return stripped
