@@ -27,6 +27,13 @@ _BUILDING_UNIT = re.compile(
     r"(?<![\d.\-:/])(\d{1,2})-(\d)(?:\s*单元|(?=\s*的?\s*(?:电梯|电题|升降机|楼道|楼梯|防盗门|大门|"
     r"单元门|门禁|门口|楼下|楼顶|顶楼|1楼|2楼|天台|水管|有人|那|这|住)))"
 )
+# … and so is "27-2" before any other word, unless a count, a time, a floor or a score follows
+# (3-5天, 1-2楼, 8-10点, 2-1赢了).
+_DASHED_UNIT = re.compile(
+    r"(?<![\d.\-:/A-Za-z])(\d{1,2})-(\d)(?![\d.:/\-~]|\s*(?:[天个点楼层号月年日元块万次人岁米斤分周期只辆"
+    r"栋幢座级度倍成折条家户位里千百十组名份台套张把件种赢输平胜负]|小时|公里|分钟|[A-Za-z%]))"
+    r"(?=\s*[\u4e00-\u9fff])"
+)
 # What follows a 门 that is a door or its parts, not a numbered entrance (3门禁, 西边门面).
 _NOT_ENTRANCE = "禁铃锁卫面框把口"
 # Cantonese 九座 is building 9; 叁 is 三 written as on a cheque.
@@ -58,13 +65,14 @@ _PERSON = re.compile(
 # A floor named: 十二楼 and 12层 are the floor of flat 1202; B1, 负2楼 are below ground.
 # In the north 26楼 is also building 26 where its entrance follows (26楼1门) or its surroundings
 # (25楼那片儿), not a floor; 5楼东边那户 stays a floor.
+_NUMBERED_LOU = r"(?<![\d负Bb\-])(\d{1,2})楼"  # 26楼, not B2楼 or 3-5楼
 _FLOOR_AS_BUILDING = re.compile(
-    rf"(?<![\d负Bb\-])(\d{{1,2}})楼(?=\s*(?:[{_NUMERAL}]{{1,2}}门(?![{_NOT_ENTRANCE}])|那片))"
+    rf"{_NUMBERED_LOU}(?=\s*(?:[{_NUMERAL}]{{1,2}}门(?![{_NOT_ENTRANCE}])|那片))"
 )
 # … and where no building is named, a 楼 with what lies around a building (37楼边上, 29楼后身,
 # 36楼那排车库): a floor has no surroundings, nor garages or sheds of its own.
 _FLOOR_WITH_SURROUNDINGS = re.compile(
-    r"(?<![\d负Bb\-])(\d{1,2})楼(?=\s*(?:边上|旁边|跟前|附近|底下|后身|后边|后面|后头|前边|前面"
+    _NUMBERED_LOU + r"(?=\s*(?:边上|旁边|跟前|附近|底下|后身|后边|后面|后头|前边|前面"
     r"|前头|前那|前的|门前|门口|楼门|那块|那边|那排|那趟|车库|仓房|房檐|房顶|垃圾"
     r"|(?:那个?|的)(?:垃圾|车库|仓房|小?花园)))"
 )
@@ -124,7 +132,6 @@ _NUMBER_OF_UNIT = re.compile(  # 14号2单元 and 十二号二单元 are buildin
     rf"(?<![\d.{_NUMERAL}])([{_NUMERAL}]{{1,3}})号(?=\s*\d{{1,2}}单元)"
 )
 # Units written short: 9B, 3-B and 14栋B座 are building 9, 3 or 14, unit B (not 5A级, 3D打印);
-# 27-2 is building 27, unit 2, unless a count, a time or a floor follows (3-5天, 1-2楼, 8-10点);
 # 6#1门 is building 6, entrance 1.
 _SHORT_UNIT = re.compile(
     r"(?<![A-Za-z\d.\-:/#])(\d{1,2})-?([A-EGHa-egh])"
@@ -132,11 +139,6 @@ _SHORT_UNIT = re.compile(
 )
 _WING = re.compile(r"(\d{1,3})栋\s*([A-Ha-h])座")  # 14栋B座
 _STOREY_F = re.compile(r"(?<![A-Za-z\d])(\d{1,2})[Ff](?![A-Za-z\d])")  # 15F is the 15th floor
-_DASHED_UNIT = re.compile(
-    r"(?<![\d.\-:/A-Za-z])(\d{1,2})-(\d)(?![\d.:/\-~]|\s*(?:[天个点楼层号月年日元块万次人岁米斤分周期只辆"
-    r"栋幢座级度倍成折条家户位里千百十组名份台套张把件种赢输平胜负]|小时|公里|分钟|[A-Za-z%]))"
-    r"(?=\s*[\u4e00-\u9fff])"
-)
 _HASH_ENTRANCE = re.compile(rf"(\d{{1,3}})#([{_NUMERAL}]{{1,2}})(?=门|单元)")
 # A tower and floor written short (a24, F16, d17楼梯间): tower A, the 24th floor; not B1 or B2,
 # floors below ground.
@@ -515,8 +517,14 @@ class Whereabouts:
 # is no side of the compass (车库入口 / 车库东边).
 _FACING = {"前侧": "南侧", "后侧": "北侧"}
 _AXIS = {
-    **{"入侧": "way", "出侧": "way", "左侧": "hand", "右侧": "hand", "男侧": "sex", "女侧": "sex"},
-    **{"头侧": "end", "尾侧": "end"},  # a lane's head and tail
+    "入侧": "way",
+    "出侧": "way",
+    "左侧": "hand",
+    "右侧": "hand",
+    "男侧": "sex",
+    "女侧": "sex",
+    "头侧": "end",  # a lane's head and tail
+    "尾侧": "end",
 }
 
 
@@ -571,8 +579,9 @@ def place_body(text: str) -> str:
         body = _CHEQUE_NUMBER.sub(lambda m: m[0].translate(_CHEQUE), body)
         body = unify_places(_SEAT.sub(r"\1栋", body))
     body = _HASH_ENTRANCE.sub(r"\1栋\2门", body)
-    body = _WING.sub(lambda m: f"{m[1]}栋{m[2].upper()}单元", _STOREY_F.sub(r"\1楼", body))
-    body = _SHORT_UNIT.sub(lambda m: f"{m[1]}栋{m[2].upper()}单元", body)
+    body = _STOREY_F.sub(r"\1楼", body)
+    for short_unit in (_WING, _SHORT_UNIT):
+        body = short_unit.sub(lambda m: f"{m[1]}栋{m[2].upper()}单元", body)
     body = body.replace("栋顶", "栋楼顶")  # 9号楼顶上 was read as 9栋顶上
     body = _TOWER_FLOOR.sub(_tower_floor, body)
     body = _LETTERED.sub(lambda m: f"{m[1].upper()}栋", body)
