@@ -2,8 +2,8 @@
 
 The text is normalised as the classifier does it (simplified characters, one form for building
 and unit numbers, no emoji, no @mentions). A candidate must be of the same place
-(`classifiers/places.py`). Among those, a small logistic model trained on labelled pairs
-(`classifiers/data/pairs/`) scores how likely the two are one problem, from rapidfuzz
+(`classifiers/places.py`). Among those, boosted decision trees trained on labelled pairs
+(`classifiers/data/pairs/`) score how likely the two are one problem, from rapidfuzz
 similarities of the words, of the words with each concept (`classifiers/data/concepts.txt`:
 电梯/升降机/电题, 老鼠/耗子 …) written one way, the things and faults both name or contradict,
 what differs between the two, how the places agree, and whether the classifier gave both the
@@ -17,7 +17,6 @@ compared.
 from __future__ import annotations
 
 import json
-import math
 import re
 import threading
 from collections import Counter, defaultdict
@@ -28,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
@@ -476,27 +476,93 @@ def _differences(a: str, b: str) -> tuple[float, float, float, float, float]:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PairModel:
-    """Logistic weights over `PAIR_FEATURES`: the probability that two reports are one problem."""
+    """Boosted decision trees over `PAIR_FEATURES`: the probability that two reports are one
+    problem.
 
-    weights: tuple[float, ...]
-    bias: float
+    The trees of all rounds lie side by side in flat arrays: node `i` sends a pair whose
+    feature `feature[i]` is at most `threshold[i]` to node `left[i]`, else to `right[i]`; a
+    leaf points to itself and holds its share of the log-odds in `value[i]` (learning rate
+    included). `roots` are the trees' first nodes, `depth` the deepest path. Features are
+    compared as 32-bit floats, as the trees were fitted.
+    """
+
+    roots: tuple[int, ...]
+    feature: tuple[int, ...]
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+    depth: int
+    bias: float = 0.0
+    _arrays: tuple[np.ndarray, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sizes = {len(self.feature), len(self.threshold), len(self.left), len(self.right)}
+        if sizes != {len(self.value)} or not self.roots:
+            raise ValueError("a pair model needs trees, and one entry a node in each array")
+        arrays = (
+            np.asarray(self.roots, dtype=np.intp),
+            np.asarray(self.feature, dtype=np.intp),
+            np.asarray(self.threshold, dtype=np.float64),
+            np.asarray(self.left, dtype=np.intp),
+            np.asarray(self.right, dtype=np.intp),
+            np.asarray(self.value, dtype=np.float64),
+        )
+        nodes = len(self.value)
+        if any(a.size and (a.min() < 0 or a.max() >= nodes) for a in (arrays[0], *arrays[3:5])):
+            raise ValueError("a pair model's trees point to nodes it does not have")
+        if arrays[1].size and (arrays[1].min() < 0 or arrays[1].max() >= len(PAIR_FEATURES)):
+            raise ValueError("a pair model's trees read features it does not have")
+        object.__setattr__(self, "_arrays", arrays)
+
+    def probabilities(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        """The probability of each row of features, all trees walked at once."""
+        roots, feature, threshold, left, right, value = self._arrays
+        x = np.asarray(rows, dtype=np.float32).reshape(-1, len(PAIR_FEATURES))
+        nodes = np.broadcast_to(roots, (len(x), len(roots)))
+        pairs = np.arange(len(x))[:, None]
+        for _ in range(self.depth):
+            goes_left = x[pairs, feature[nodes]] <= threshold[nodes]
+            nodes = np.where(goes_left, left[nodes], right[nodes])
+        score: np.ndarray = self.bias + value[nodes].sum(axis=1)
+        probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-score))
+        return probabilities
 
     def probability(self, features: Sequence[float]) -> float:
-        score = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
-        return 1.0 / (1.0 + math.exp(-score))
+        return float(self.probabilities([features])[0])
 
     def save(self, path: Path) -> None:
-        data = {"features": PAIR_FEATURES, "weights": self.weights, "bias": self.bias}
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        data = {
+            "features": PAIR_FEATURES,
+            "kind": "boosted trees",
+            "bias": self.bias,
+            "depth": self.depth,
+            "roots": self.roots,
+            "feature": self.feature,
+            "threshold": self.threshold,
+            "left": self.left,
+            "right": self.right,
+            "value": self.value,
+        }
+        path.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path = PAIR_MODEL) -> PairModel:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["features"]) != PAIR_FEATURES:
+        if tuple(data["features"]) != PAIR_FEATURES or data.get("kind") != "boosted trees":
             raise ValueError(f"{path} was trained on other features; run `gridbot train`")
-        return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]))
+        return cls(
+            roots=tuple(int(n) for n in data["roots"]),
+            feature=tuple(int(n) for n in data["feature"]),
+            threshold=tuple(float(t) for t in data["threshold"]),
+            left=tuple(int(n) for n in data["left"]),
+            right=tuple(int(n) for n in data["right"]),
+            value=tuple(float(v) for v in data["value"]),
+            depth=int(data["depth"]),
+            bias=float(data["bias"]),
+        )
 
 
 @dataclass
@@ -603,12 +669,19 @@ class DuplicateIndex:
                 if (block := self._blocks.get((grid_id, building))) is not None
                 for entry in block.candidates(query)
             ]
-        found = []
-        for entry in candidates:
-            if entry.created_at < since or not entry.report.same_place(query):
-                continue
-            features = pair_features(entry.report, query, entry.category == category)
-            score = 100 * self._model.probability(features)
-            if score >= self.threshold:
-                found.append((entry.ticket_id, score))
+        compared = [
+            entry
+            for entry in candidates
+            if entry.created_at >= since and entry.report.same_place(query)
+        ]
+        if not compared:
+            return []
+        scores = 100 * self._model.probabilities(
+            [pair_features(entry.report, query, entry.category == category) for entry in compared]
+        )
+        found = [
+            (entry.ticket_id, float(score))
+            for entry, score in zip(compared, scores, strict=True)
+            if score >= self.threshold
+        ]
         return sorted(found, key=lambda pair: -pair[1])

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -165,7 +166,14 @@ def fit(
 
 
 PAIRS_DIR = DATA / "pairs"
-PAIR_STRENGTH = 100.0  # inverse regularisation of the pair model, chosen by 5-fold CV
+# The pair model's trees: chosen by cross-validation with each fold a fifth of the writers.
+PAIR_TREES = {
+    "n_estimators": 300,
+    "learning_rate": 0.05,
+    "max_depth": 4,
+    "subsample": 0.8,
+    "min_samples_leaf": 20,
+}
 
 
 def load_pairs(paths: Iterable[Path] | None = None) -> list[dict[str, object]]:
@@ -231,12 +239,52 @@ def reposts(rows: Sequence[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def fit_pairs(rows: Sequence[dict[str, object]], category: Callable[[str], str]) -> PairModel:
-    """Train the duplicate model (L2-regularised logistic regression) on labelled pairs whose
-    places agree, and on `reposts` of them."""
-    from sklearn.linear_model import LogisticRegression
+    """Train the duplicate model (gradient-boosted trees) on labelled pairs whose places agree,
+    and on `reposts` of them.
+
+    Trees, not a logistic model: whether a small difference between two texts matters depends
+    on the rest (two faults differing count little when the words are near copies, much when
+    they are not), and a linear model fitted to more writers' pairs lost precision on other
+    writers where the trees gain both precision and recall.
+    """
+    from sklearn.ensemble import GradientBoostingClassifier
 
     features, labels, comparable = pair_matrix([*rows, *reposts(rows)], category)
     kept = [i for i, keep in enumerate(comparable) if keep]
-    model = LogisticRegression(C=PAIR_STRENGTH, max_iter=5000, random_state=SEED)
+    model = GradientBoostingClassifier(init="zero", random_state=SEED, **PAIR_TREES)
     model.fit([features[i] for i in kept], [labels[i] for i in kept])
-    return PairModel(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]))
+    return trees_of(model)
+
+
+def trees_of(model: Any) -> PairModel:
+    """A fitted binary `GradientBoostingClassifier` (init="zero") as a `PairModel`: its trees
+    laid end to end, each leaf pointing to itself and holding its value times the learning
+    rate. Only the public `tree_` arrays are read."""
+    roots: list[int] = []
+    feature: list[int] = []
+    threshold: list[float] = []
+    left: list[int] = []
+    right: list[int] = []
+    value: list[float] = []
+    depth = 0
+    for [estimator] in model.estimators_:
+        tree = estimator.tree_
+        start = len(value)
+        roots.append(start)
+        depth = max(depth, int(tree.max_depth))
+        for node in range(tree.node_count):
+            leaf = tree.children_left[node] == -1
+            feature.append(0 if leaf else int(tree.feature[node]))
+            threshold.append(0.0 if leaf else float(tree.threshold[node]))
+            left.append(start + (node if leaf else int(tree.children_left[node])))
+            right.append(start + (node if leaf else int(tree.children_right[node])))
+            value.append(model.learning_rate * float(tree.value[node].ravel()[0]) if leaf else 0.0)
+    return PairModel(
+        tuple(roots),
+        tuple(feature),
+        tuple(threshold),
+        tuple(left),
+        tuple(right),
+        tuple(value),
+        depth,
+    )

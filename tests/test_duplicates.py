@@ -4,13 +4,22 @@ and the matcher's quality on a labelled set of message pairs."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.domain import TicketState
-from classifiers.duplicates import CONCEPTS, DuplicateIndex, PairModel, concepts, report
+from classifiers.duplicates import (
+    CONCEPTS,
+    PAIR_FEATURES,
+    DuplicateIndex,
+    PairModel,
+    concepts,
+    report,
+)
 from classifiers.normalize import simplify
 from classifiers.places import Place
 from tests.conftest import ROOT
@@ -707,3 +716,32 @@ def test_a_report_naming_its_building_finds_a_ticket_that_named_none() -> None:
     assert [t for t, _ in index.match("g", "物业设施", "7栋单元门门禁坏了 刷卡开不了门", now)] == [
         1
     ]
+
+
+def test_the_pair_model_walks_its_trees_as_scikit_learn_does() -> None:
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from classifiers.training import PAIR_TREES, trees_of
+
+    generator = np.random.default_rng(7)
+    features = generator.random((600, len(PAIR_FEATURES)))
+    # a label of interactions, as the real features' are; probes in float64 that the trees, as
+    # scikit-learn's, compare as float32
+    labels = (features[:, 0] > 0.5) ^ (features[:, 3] * features[:, 9] > 0.3)
+    fitted = GradientBoostingClassifier(init="zero", random_state=0, **PAIR_TREES).fit(
+        features, labels
+    )
+    model = trees_of(fitted)
+    probe = generator.random((400, len(PAIR_FEATURES)))
+    assert np.allclose(model.probabilities(probe), fitted.predict_proba(probe)[:, 1], atol=1e-12)
+    assert model.probability(list(probe[0])) == pytest.approx(fitted.predict_proba(probe[:1])[0, 1])
+
+
+def test_a_pair_model_of_broken_trees_is_refused() -> None:
+    good = PairModel.load()
+    with pytest.raises(ValueError, match="point to nodes"):
+        replace(good, left=(len(good.value), *good.left[1:]))
+    with pytest.raises(ValueError, match="read features"):
+        replace(good, feature=(len(PAIR_FEATURES), *good.feature[1:]))
+    with pytest.raises(ValueError, match="one entry a node"):
+        replace(good, value=good.value[:-1])
