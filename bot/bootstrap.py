@@ -103,6 +103,7 @@ def build_bot(
         ),
         classifier,
         follow_window=timedelta(minutes=config.duplicates.follow_minutes),
+        near_copy=config.duplicates.near_copy,
     )
     stages = (
         skip_non_text,

@@ -87,6 +87,12 @@ class DuplicatesConfig(_Strict):
     threshold: float = Field(
         80.0, ge=0, le=100, description="how sure the duplicate model must be, in percent"
     )
+    near_copy: float = Field(
+        95.0,
+        ge=0,
+        le=100,
+        description="how sure for a message taken for chatter or a private matter to join",
+    )
     window_days: int = Field(7, ge=1, description="only tickets opened this recently")
     follow_minutes: int = Field(
         10, ge=0, description='a "+1" joins the ticket the chat talked about this recently'

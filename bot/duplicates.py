@@ -30,6 +30,9 @@ FOLLOW_UP = re.compile(
     r"[\s!！。.~～,，+1]*$"
 )
 FOLLOW_MINUTES = 10
+# A message the classifier takes for chatter or a private matter (停电了？我家全黑了) joins an
+# open ticket only when the duplicate model is this sure it repeats it.
+NEAR_COPY = 95.0
 # Changes are stamped with their message's time, which may lag: look back this far again.
 RECHECK = timedelta(hours=1)
 
@@ -43,10 +46,12 @@ class Duplicates:
         classifier: Classifier,
         *,
         follow_window: timedelta = timedelta(minutes=FOLLOW_MINUTES),
+        near_copy: float = NEAR_COPY,
     ) -> None:
         self._finder = finder
         self._classifier = classifier
         self._follow_window = follow_window
+        self._near_copy = near_copy
         self._seen: dict[str, int] = {}  # street → highest ticket row id indexed
         self._changed: dict[str, datetime] = {}  # street → latest change indexed
         self._lock = threading.Lock()
@@ -84,13 +89,22 @@ class Duplicates:
                 self._changed[street] = max(latest, ticket.updated_at)
 
     def original(self, ctx: Context, verdict: Verdict, text: str) -> Ticket | None:
-        """The open ticket of this grid that `text` repeats, if any (never a private matter)."""
-        if verdict.triage is Triage.PRIVATE:
+        """The open ticket of this grid that `text` repeats, if any (never a private matter).
+
+        A resident's message the classifier takes for chatter or a private matter repeats one
+        only when the model is `near_copy` sure: the classifier missed an appeal, or read a
+        household's word of an outage the whole grid has (停电了？我家全黑了).
+        """
+        appeal = verdict.triage.is_appeal and verdict.triage is not Triage.PRIVATE
+        if not appeal and ctx.role.is_staff:
             return None
+        least = 0.0 if appeal else self._near_copy
         self.sync(ctx.tx, ctx.street)
         for ticket_id, score in self._finder.match(
             ctx.grid.id, verdict.category, text, ctx.message.time
         ):
+            if score < least:
+                break  # best first: none sure enough
             ticket = ctx.tx.ticket_by_id(ticket_id)
             if ticket is None or not _joinable(ticket, ctx):
                 self._finder.remove(ticket_id)  # closed or merged since

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from bot import tell
 from bot.config import Templates
@@ -72,11 +73,6 @@ class Intake:
     def __call__(self, ctx: Context) -> bool:
         message = ctx.message
         verdict = self._classifier.classify(message.text[:READ_LIMIT])
-        if not verdict.triage.is_appeal:
-            _LOGGER.debug("chatter from %s: %s", message.sender_id, verdict.reasons)
-            return True
-        # Low confidence is said, not hidden: the ticket waits for a gridworker's word.
-        unsure = verdict.confidence < self._threshold
         # A repeat joins the open ticket it repeats, an unsure one too: the match vouches for it
         # (the ticket it joins was confirmed, or waits for a gridworker's word itself).
         original = (
@@ -84,6 +80,21 @@ class Intake:
             if self._duplicates is not None
             else None
         )
+        if original is not None and (
+            not verdict.triage.is_appeal or verdict.triage is Triage.PRIVATE
+        ):
+            # taken for chatter or a household's matter, but a near copy of an open ticket
+            verdict = replace(
+                verdict,
+                triage=original.triage,
+                category=original.category,
+                reasons=(*verdict.reasons, f"几乎重复 {original.label}"),
+            )
+        elif not verdict.triage.is_appeal:
+            _LOGGER.debug("chatter from %s: %s", message.sender_id, verdict.reasons)
+            return True
+        # Low confidence is said, not hidden: the ticket waits for a gridworker's word.
+        unsure = verdict.confidence < self._threshold
         due = deadlines(
             triage=verdict.triage,
             urgent=verdict.urgent,

@@ -604,6 +604,14 @@ class _Block:
 _BlockKey = tuple[str, str | None]  # (grid, building or None)
 
 
+def _blocks_of(place: Place) -> list[str | None]:
+    """The buildings whose blocks hold a report of this place: its building, and each of
+    several (16+17 is in 16+17, 16 and 17)."""
+    if place.building is None:
+        return [None]
+    return [place.building, *sorted(place.buildings - {place.building})]
+
+
 class DuplicateIndex:
     """The open tickets of every grid, ready to be matched against a new appeal.
 
@@ -620,7 +628,7 @@ class DuplicateIndex:
         self.window = window
         self._model = model or PairModel.load()
         self._blocks: dict[_BlockKey, _Block] = {}
-        self._where: dict[int, _BlockKey] = {}
+        self._where: dict[int, list[_BlockKey]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -631,12 +639,14 @@ class DuplicateIndex:
     ) -> None:
         """Index an open ticket (again: its old entry is replaced)."""
         parsed = report(text)
-        block_key = (grid_id, parsed.place.building)
         entry = _Entry(ticket_id, category, created_at, parsed)
         with self._lock:
             self._drop(ticket_id)
-            self._blocks.setdefault(block_key, _Block()).add(entry)
-            self._where[ticket_id] = block_key
+            # Several buildings (16和17栋中间): a ticket of each, for a report naming one
+            keys = [(grid_id, building) for building in _blocks_of(parsed.place)]
+            for block_key in keys:
+                self._blocks.setdefault(block_key, _Block()).add(entry)
+            self._where[ticket_id] = keys
 
     def remove(self, ticket_id: int) -> None:
         """Forget a ticket (closed, merged, a private matter now)."""
@@ -644,8 +654,7 @@ class DuplicateIndex:
             self._drop(ticket_id)
 
     def _drop(self, ticket_id: int) -> None:
-        block_key = self._where.pop(ticket_id, None)
-        if block_key is not None:
+        for block_key in self._where.pop(ticket_id, ()):
             self._blocks[block_key].remove(ticket_id)
 
     def quote(self, text: str) -> str:
@@ -658,17 +667,18 @@ class DuplicateIndex:
         """The indexed tickets this text repeats, best first, as (ticket id, probability in
         percent)."""
         query = report(text)
-        # A report naming a building is compared with that building's tickets and with those
-        # that name none; a report naming none, with those that name none.
-        buildings = {None, query.place.building}
+        # A report naming a building is compared with that building's tickets (those naming it
+        # among others too) and with those that name none; a report naming none, with those
+        # that name none.
+        buildings = {None, *_blocks_of(query.place)}
         since = now - self.window
         with self._lock:
-            candidates = [
-                entry
+            candidates = {
+                entry.ticket_id: entry
                 for building in buildings
                 if (block := self._blocks.get((grid_id, building))) is not None
                 for entry in block.candidates(query)
-            ]
+            }.values()
         compared = [
             entry
             for entry in candidates

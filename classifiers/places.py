@@ -186,8 +186,8 @@ _AREAS = {
     "电梯间": "电梯间|电梯厅",
     "花园": "花园|中心花园",
     "广场": "广场",
-    "菜市场": "菜市场|菜场|农贸市场",
-    "公交站": "公交站|公交车站|站台",
+    "菜市场": "菜市场|菜场|农贸市场|市场|街市",
+    "公交站": "公交站|公交车站|站台|电车站|有轨电车站|候车亭",
     "路口": "路口|十字路口",
     "天桥": "天桥|人行天桥|桥下|桥底",
     "公园": "公园",
@@ -225,11 +225,16 @@ _AREAS = {
     "锅炉房": "锅炉房",
     "夜市": "夜市",
     "加油站": "加油站",
+    # offices and landmarks of a compound or village
+    "村委会": "村委会|村委|村部|居委会|居委",
+    "门卫室": "门卫室|门卫亭|保安亭|岗亭|传达室",
+    "观景台": "观景台|观海台",
+    "祠堂": "祠堂|宗祠",
     # a village's landmarks
     "村口": "村口|进村口|村头",
     "村尾": "村尾|村子尾",
     "后山": "后山|山上|山坡",
-    "河边": "河边|河沟边|河堤|河坎|河岸",
+    "河边": "河边|河沟边|河堤|河坎|河岸|河沿",
     "桥头": "桥头|桥边",
     "晒坝": "晒坝|晒场|晒谷场",
 }
@@ -242,7 +247,7 @@ _LANDMARKS = frozenset(
 _OUTDOORS = (
     frozenset({"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"})
     | frozenset({"儿童乐园", "球场", "客运站", "集市", "卫生院", "码头", "夜市", "加油站", "邮局"})
-    | frozenset({"地铁站", "网球场", "足球场"})
+    | frozenset({"地铁站", "网球场", "足球场", "村委会", "门卫室", "观景台", "祠堂"})
     | frozenset(_KIND_OF)
     | _LANDMARKS
 )
@@ -359,10 +364,21 @@ class Place:
         """Whether the report names any place at all."""
         return bool(self.building or self.spots)
 
+    @property
+    def buildings(self) -> frozenset[str]:
+        """The buildings named: one, several (1、2、3栋停水) or two with what lies between them
+        (16和17栋中间), whose ticket is also each one's (十六栋旁边小弄)."""
+        return frozenset(self.building.split("+")) if self.building else frozenset()
+
     def agrees(self, other: Place) -> bool:
-        """Nothing contradicts: buildings and units equal where both name one, not a building
-        against a gate or road, and a gate or road in common where both name some."""
-        if self.building and other.building and self.building != other.building:
+        """Nothing contradicts: buildings equal where both name one (or one's among the
+        other's), units equal, not a building against a gate or road, and a gate or road in
+        common where both name some."""
+        if (
+            self.building
+            and other.building
+            and not (self.buildings <= other.buildings or other.buildings <= self.buildings)
+        ):
             return False
         if self.unit and other.unit and self.unit != other.unit:
             return False
@@ -538,8 +554,13 @@ def _sides(areas: frozenset[str]) -> dict[str, frozenset[str]]:
 
 
 def _parts(areas: frozenset[str]) -> frozenset[str]:
-    """The parts named, each as its kind, without sides."""
-    return frozenset(_KIND_OF.get(area, area) for area in areas if not area.endswith("侧"))
+    """The parts named, each as its kind, without sides; a building's 大堂 is where its 楼道
+    begins (楼道里扔了个沙发 / 一楼大厅扔了个破沙发)."""
+    return frozenset(
+        "楼道" if area == "大堂" else _KIND_OF.get(area, area)
+        for area in areas
+        if not area.endswith("侧")
+    )
 
 
 def _levels(one: Whereabouts, other: Whereabouts) -> bool:

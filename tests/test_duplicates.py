@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.domain import TicketState
+from bot.domain import TicketState, Triage
 from classifiers.duplicates import (
     CONCEPTS,
     PAIR_FEATURES,
@@ -423,6 +423,12 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("以前楼里很干净，现在楼道堆满垃圾", "3栋楼道堆满垃圾"),
         ("垃圾没人收集上报好几次了", "5栋垃圾没人收"),
         ("小区充电桩Type-C口坏了", "3栋充电桩坏了"),
+        # what lies between two buildings is beside each; a list of buildings holds each
+        ("16幢和17幢当中那条弄路面塌了一个坑", "十六栋旁边小弄里一个大坑"),
+        ("1、2、3栋停水了", "2栋也停水了"),
+        # a building's lobby is where its stairwell begins; a river's bank by another name
+        ("19号楼楼道里有人放了个旧沙发", "19号楼一楼大厅谁家扔了个破沙发"),
+        ("河边凉亭里有个流浪汉", "河沿那个亭子里住了个人"),
     ]
     for a, b in agree:
         assert report(a).same_place(report(b)), (a, b)
@@ -461,6 +467,9 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("滨河路栏杆断了一截", "沿江路那段护栏松了"),
         ("13栋门口窨井冒污水", "13栋后头那个井也冒黑水了"),  # its front is not its back
         ("泳池男更衣室漏水", "泳池女更衣室地面积水很滑"),
+        ("16幢和17幢当中那条弄路面塌了一个坑", "十八栋旁边小弄里一个大坑"),
+        ("幼儿园门口几袋垃圾没人收", "村委门口那几包垃圾两天没人收了"),  # an office
+        ("祠堂门口地砖翘起", "菜市场入口的地砖翘起来了"),
         # a place the report says it is not about
         ("西区12号楼下水道返水", "东区12号楼下水道也堵了 俺说的是东区的啊 不是西区那个"),
     ]
@@ -520,6 +529,26 @@ def test_nobody_joins_someone_elses_private_matter(chat: Chat) -> None:
     assert chat.say("我家也是", sender="r2") == []
     assert [r.user_id for r in chat.ticket(1).reporters] == ["r1"]
     assert "不是您反映的" in chat.say("/status 1", sender="r2")[0]
+
+
+def test_a_near_copy_taken_for_chatter_or_a_private_matter_joins(chat: Chat) -> None:
+    chat.say("12栋A单元电梯运行的时候一直有异响", sender="r1")
+    # the (scripted) classifier takes this for chatter, the duplicate model for a near copy
+    [reply] = chat.say("12A的梯子上上下下咯吱咯吱响 坐着心里发慌", sender="r2", name="钱阿姨")
+    assert reply.startswith("@钱阿姨 收到，这和工单 #1 是同一件事，已并入 #1（共2位居民反映）")
+    first, second = chat.tickets()
+    assert [r.user_id for r in first.reporters] == ["r1", "r2"]
+    assert (second.triage, second.category, second.merged_into) == (Triage.MINOR, "物业设施", 1)
+    chat.say("3栋2单元的电梯又坏了，家里老人上不去楼", sender="r3")
+    # … and this for a household's matter (家政)
+    assert "已并入 #3" in chat.say("三栋二单元电梯又坏了 请的家政阿姨也上不来楼", sender="r4")[0]
+    # A household's matter less like it is its own; chatter unlike any stays chatter; a
+    # gridworker's words never join.
+    assert "已并入" not in chat.say("3栋电梯坏了吗？家政阿姨说上不来", sender="r5")[0]
+    assert chat.say("今天天气不错，大家出来晒太阳", sender="r6") == []
+    assert chat.say("12A的梯子上上下下咯吱咯吱响 坐着心里发慌", sender="w1") == []
+    assert [t.triage for t in chat.tickets()][-1] is Triage.PRIVATE
+    assert len(chat.tickets()) == 5
 
 
 def test_a_ticket_split_off_is_found_by_later_repeats(chat: Chat) -> None:
