@@ -17,8 +17,12 @@ kinds of pair alone, likewise never trained on or read, are scored the same way.
 
 Five last writers' pairs (`tests/data/duplicate_pairs_check/`, 1,500: an ordinary Hefei estate,
 an old Guangzhou neighbourhood, a Chengdu courtyard compound, a Henan county town, Hankou's old
-lanes), written the same way at the end of the sixth session, were scored only as that
-session's closing check and never read: a clean held-out set again.
+lanes), written the same way at the end of the sixth session, are scored only as a closing
+check and never read: a clean held-out set again.
+
+Three later writers' pairs (`tests/data/duplicate_pairs_late/`, 900: an Urumqi estate, a
+Wenzhou riverside old town, a Luoyang factory district), written in the eighth session, are
+likewise only scored, never read.
 
 A last test: `tests/data/duplicate_pairs_hard/`, 1,200 pairs by four more writers, each
 about another kind of grid (new towers by a campus, an old factory compound written by voice
@@ -57,6 +61,7 @@ HOLDOUT = TEST_DATA / "duplicate_pairs_holdout.jsonl"
 HOLDOUT_MORE = TEST_DATA / "duplicate_pairs_holdout_more"
 HARD = TEST_DATA / "duplicate_pairs_hard"
 CHECK = TEST_DATA / "duplicate_pairs_check"
+LATE = TEST_DATA / "duplicate_pairs_late"
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 THRESHOLDS = range(50, 96, 5)
 Row = dict[str, object]
@@ -173,6 +178,7 @@ def main() -> None:
     more_scores = scores_of(more, PairModel.load(), category)
     hard = load_pairs(sorted(HARD.glob("*.jsonl")))
     check = load_pairs(sorted(CHECK.glob("*.jsonl")))
+    late = load_pairs(sorted(LATE.glob("*.jsonl")))
     for title, rows, scores in (
         (f"{len(more)} more held-out pairs (two more writers)", more, more_scores),
         (
@@ -184,6 +190,11 @@ def main() -> None:
             f"{len(check)} pairs of five last writers (held out)",
             check,
             scores_of(check, PairModel.load(), category),
+        ),
+        (
+            f"{len(late)} pairs of three later writers (held out)",
+            late,
+            scores_of(late, PairModel.load(), category),
         ),
         (
             f"hard pairs ({len(hard)}, four more writers)",
