@@ -91,7 +91,7 @@ class DuplicatesConfig(_Strict):
         95.0,
         ge=0,
         le=100,
-        description="how sure for a message taken for chatter or a private matter to join",
+        description="how sure the model must be for chatter or a private matter to join",
     )
     window_days: int = Field(7, ge=1, description="only tickets opened this recently")
     follow_minutes: int = Field(

@@ -510,10 +510,14 @@ class PairModel:
             np.asarray(self.right, dtype=np.intp),
             np.asarray(self.value, dtype=np.float64),
         )
-        nodes = len(self.value)
-        if any(a.size and (a.min() < 0 or a.max() >= nodes) for a in (arrays[0], *arrays[3:5])):
+        roots, feature, _, left, right, _ = arrays
+
+        def outside(indices: np.ndarray, size: int) -> bool:
+            return bool(indices.size and (indices.min() < 0 or indices.max() >= size))
+
+        if any(outside(nodes, len(self.value)) for nodes in (roots, left, right)):
             raise ValueError("a pair model's trees point to nodes it does not have")
-        if arrays[1].size and (arrays[1].min() < 0 or arrays[1].max() >= len(PAIR_FEATURES)):
+        if outside(feature, len(PAIR_FEATURES)):
             raise ValueError("a pair model's trees read features it does not have")
         object.__setattr__(self, "_arrays", arrays)
 
@@ -604,12 +608,10 @@ class _Block:
 _BlockKey = tuple[str, str | None]  # (grid, building or None)
 
 
-def _blocks_of(place: Place) -> list[str | None]:
-    """The buildings whose blocks hold a report of this place: its building, and each of
-    several (16+17 is in 16+17, 16 and 17)."""
-    if place.building is None:
-        return [None]
-    return [place.building, *sorted(place.buildings - {place.building})]
+def _blocks_of(place: Place) -> Sequence[str | None]:
+    """The blocks a report of this place is filed and looked for in: each building it names
+    (16和17栋中间 in 16's and 17's), or none."""
+    return sorted(place.buildings) or [None]
 
 
 class DuplicateIndex:
@@ -642,7 +644,6 @@ class DuplicateIndex:
         entry = _Entry(ticket_id, category, created_at, parsed)
         with self._lock:
             self._drop(ticket_id)
-            # Several buildings (16和17栋中间): a ticket of each, for a report naming one
             keys = [(grid_id, building) for building in _blocks_of(parsed.place)]
             for block_key in keys:
                 self._blocks.setdefault(block_key, _Block()).add(entry)

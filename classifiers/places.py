@@ -106,8 +106,7 @@ _COUNT_OF_BUILDINGS = re.compile(r"[两兩](?:[栋棟幢]|[号號][楼樓])")  #
 # A gate by its side (西边小门, 北面大门) is that side's gate.
 _SIDE_GATE = re.compile(r"([东南西北])(?:边|面|侧)(?:的)?(?:小|大)?门(?![禁铃锁卫面框把])")
 # Words for the floors above or below (楼上漏水下来, 四楼以上没水), and the reporter's own floor
-# (我住18楼, 我家8楼) beside a problem of the whole building.
-# The reporter's own floor (我住18楼) is where they are, not where the problem is.
+# (我住18楼, 我家8楼): where they are, not where a problem of the whole building is.
 _OWN_FLOOR = re.compile(rf"{_MINE}(?:的)?\s*(\d{{1,2}})(?:楼|层)")
 _ACROSS_FLOORS = re.compile(
     rf"楼上|(?<![往向朝])楼下|往下|[楼层](?:以上|以下)|上层|下层|{_OWN_FLOOR.pattern}"
