@@ -76,15 +76,17 @@ _FLOOR_WITH_SURROUNDINGS = re.compile(
     r"|前头|前那|前的|门前|门口|楼门|那块|那边|那排|那趟|车库|仓房|房檐|房顶|垃圾"
     r"|(?:那个?|的)(?:垃圾|车库|仓房|小?花园)))"
 )
+# … nor a count of floors (顶上两层, 差一层, 往下走一层)
 _FLOOR = re.compile(  # not a layer of ice or dust (冻一层冰, 一层灰)
-    r"(?<![\d负Bb\-])(?<!地下)(?<!地下室)(\d{1,2})(?:楼|层(?![冰灰皮土油膜雪霜泥]))(?![道梯顶下上房])"
+    r"(?<![\d负Bb\-隔差高矮多少])(?<!地下)(?<!地下室)(?<!顶上)(?<!顶楼)(?<!上面)(?<!下面)(\d{1,2})(?:楼|层(?![冰灰皮土油膜雪霜泥]))(?![道梯顶下上房])"
 )
 # Where the reporter lives (我家就住, 我住在, 俺家), before a flat or a floor.
 _MINE = r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?|是)?"
-# Where a lift stops or a resident climbs to (卡在5楼, 按25楼没反应, 爬了7层) is no place of the
-# problem: the lift of 3栋2单元 is one lift at every floor.
+# Where a lift stops or a resident climbs or walks to (卡在5楼, 按不了8楼, 爬了7层, 往下走一层)
+# is no place of the problem: the lift of 3栋2单元 is one lift at every floor.
 _LIFT_STOP = re.compile(
-    r"(?:按|卡在|卡到|坐到|困在|关在|只能到|爬到|爬了|爬上|爬)\s*(\d{1,2})(?:楼|层)"
+    r"(?:按不了|按不到|到不了|按|卡在|卡到|坐到|困在|关在|只能到|爬到|爬了|爬上|爬|走了|走|行)"
+    r"\s*(\d{1,2})(?:楼|层)"
 )
 # Two buildings named together (11 12栋中间, 13、14号楼中间) are both named.
 _BUILDING_LIST = re.compile(
@@ -107,11 +109,13 @@ _COUNT_OF_BUILDINGS = re.compile(r"[两兩](?:[栋棟幢]|[号號][楼樓])")  #
 _SIDE_GATE = re.compile(r"([东南西北])(?:边|面|侧)(?:的)?(?:小|大)?门(?![禁铃锁卫面框把])")
 # Words for the floors above or below (楼上漏水下来, 四楼以上没水), and the reporter's own floor
 # (我住18楼, 我家8楼): where they are, not where a problem of the whole building is.
-_OWN_FLOOR = re.compile(rf"{_MINE}(?:的)?\s*(\d{{1,2}})(?:楼|层)")
+_OWN_FLOOR = re.compile(rf"(?:{_MINE}(?:的)?|(?<=[栋号])住(?:在)?)\s*(\d{{1,2}})(?:楼|层)")
 _ACROSS_FLOORS = re.compile(
-    rf"楼上|(?<![往向朝])楼下|往下|[楼层](?:以上|以下)|上层|下层|{_OWN_FLOOR.pattern}"
+    rf"楼上|(?<![往向朝])楼下|往下|[楼层](?:以上|以下|往上)|上层|下层|{_OWN_FLOOR.pattern}"
 )
-_FLOOR_RANGE = re.compile(r"[楼层](?:以上|以下)|\d{1,2}[楼层]?\s*[到至~\-]\s*\d{1,2}[楼层]")
+_FLOOR_RANGE = re.compile(
+    r"[楼层](?:以上|以下|往上|往下)|\d{1,2}[楼层]?\s*[到至~\-]\s*\d{1,2}[楼层]"
+)
 _BASEMENT = re.compile(
     r"(?:负|(?<![A-Za-z])[Bb])(\d)(?![\d.])|负([一二三])(?=\s*(?:[层楼]|车库|地库|停车|电梯|那|的?[A-Z]区))"
     r"|地下室?([\d一二三])(?=\s*[层楼])"
@@ -163,9 +167,16 @@ _NOT_ROOMS = frozenset({"110", "119", "120", "122", "114", "315"})  # numbers on
 _LIFT_CAR = re.compile(r"(?<![A-Za-z])([A-Za-z客货])梯")  # 4座B梯 is not the A梯, 客梯 no 货梯
 _FLAT_OF = re.compile(r"栋\s*(\d{3,4})[个嘅]")  # Cantonese 6座2508个冷气机: the flat's, not a count
 # The reporter's own flat, where the report names another as the source (楼上602吵, 我家就住502).
-_HOME = re.compile(rf"{_MINE}\s*(\d{{3,4}})(?!\d)")
+_HOME = re.compile(rf"{_MINE}\s*(?:[\dA-Z]{{1,3}}栋\s*)?(?:[\dA-Z]单元\s*)?(\d{{3,4}})(?!\d)")
+_UPSTAIRS = re.compile(r"楼上(?!楼下)")
+_DOWNSTAIRS = re.compile(r"楼下(?:那家|那户|邻居|住户|的人家)")
+# A shop opened in a flat (在家开麻将馆) is what a household does, not where it is.
+_BUSINESSES = frozenset(
+    {"麻将馆", "茶馆", "奶茶店", "烧烤店", "火锅店", "理发店", "便利店", "药店"}
+)
+_OPENS = re.compile(r"开(?:了|起|起了)?(?:个|家|间|一个|一家)?$")
 _GATE = re.compile(
-    r"[东南西北]{1,2}(?:大)?门|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期"
+    r"[东南西北]{1,2}[大小]?门(?![禁铃锁卫面框把])|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期"
     # front and back gates and blocks (后门, 前楼)
     r"|[前后正侧]门(?![禁铃锁卫面框把])|(?<![以最之然])[前后]楼(?![道梯顶下上房层主长里])"
 )
@@ -175,7 +186,10 @@ _EXIT = re.compile(r"(?<![A-Za-z\-])([A-Za-z]\d?)(?:出口|出入口|口)(?![罩
 # read as one name whatever the wording (楼梯间 is the 楼道, 地库 the 车库, 屋顶 the 天台).
 _AREAS = {
     "楼道": "楼道|楼梯间|楼梯口|走廊|过道",
-    "车库": "地下车库|地下停车场|停车场|车库|地库",
+    # a garage or car park, and where it is told, the one underground or the one in the open
+    "车库": "停车场|车库|停车库",
+    "地下车库": "地下车库|地下停车场|地下停车库|地库",
+    "露天停车场": "露天停车场|地面停车场|地上停车场",
     "地下室": "地下室|储藏室",
     "泵房": "水泵房|泵房",
     "电梯井": "电梯井",
@@ -203,6 +217,7 @@ _AREAS = {
     "火锅店": "火锅店",
     "理发店": "理发店|理发馆|发廊",
     "麻将馆": "麻将馆|棋牌室",
+    "茶馆": "茶馆|茶楼|茶室|茶铺",
     "便利店": "便利店",
     "会所": "会所",
     "儿童乐园": "儿童乐园|游乐区|游乐场|儿童游乐",
@@ -237,8 +252,15 @@ _AREAS = {
     "桥头": "桥头|桥边",
     "晒坝": "晒坝|晒场|晒谷场",
 }
-# Kinds of one part: a 小学 is a 学校, and not the 中学.
-_KIND_OF = {"小学": "学校", "中学": "学校", "幼儿园": "学校"}
+# Kinds of one part: a 小学 is a 学校, and not the 中学; the garage underground is not the car
+# park in the open.
+_KIND_OF = {
+    "小学": "学校",
+    "中学": "学校",
+    "幼儿园": "学校",
+    "地下车库": "车库",
+    "露天停车场": "车库",
+}
 _LANDMARKS = frozenset(
     {"村口", "村尾", "后山", "河边", "桥头", "晒坝"}
 )  # a village's, not a compound's
@@ -247,7 +269,7 @@ _OUTDOORS = (
     frozenset({"花园", "广场", "菜市场", "公交站", "路口", "天桥", "公园", "学校", "医院", "超市"})
     | frozenset({"儿童乐园", "球场", "客运站", "集市", "卫生院", "码头", "夜市", "加油站", "邮局"})
     | frozenset({"地铁站", "网球场", "足球场", "村委会", "门卫室", "观景台", "祠堂"})
-    | frozenset(_KIND_OF)
+    | frozenset({"小学", "中学", "幼儿园", "露天停车场"})
     | _LANDMARKS
 )
 _INDOORS = frozenset(_AREAS) - _OUTDOORS  # parts of a building
@@ -262,11 +284,12 @@ _AREA = re.compile(  # 广场舞 is a dance, not the square
 _NOT_NAME = (
     "的了在是这那个有我你他她们跟与就都也不得着见被把让给又要最请问求离下看压停堆满晒倒落飘封炸雨夜孩些细近一"
     "说听谁知刚才再开始展关于希望谢祝喊买什么跑转自网格员报经搞清理弃穿接位壁年农旧冒充"
+    "泼洒扔丢吐溅淌往"  # 刷锅水全泼路上, 黑烟往新村飘
 )
 _ROAD_NOT_NAME = "门口路街巷进住面沿经往从过去来靠兜班半组条段头外到摆占堵挡走爬修挖短线照区车行道"
 _NAME_CHAR = rf"[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}]"
 _ROAD = re.compile(
-    _NAME_CHAR + r"{2,3}(?:路|街|巷|大道|胡同)(?![灯面口牌况线])"
+    _NAME_CHAR + r"{2,3}(?:路|街|巷|大道|胡同)(?![灯面口牌况线市])"
     r"|沿[江河湖海溪山](?:东|西|南|北)?(?:路|街|大道)"  # 沿江路 is a name, 沿着人民路 not
 )
 # A shop by its keeper's name (老王烧烤, 李记串串): two shops are two places.
@@ -279,12 +302,14 @@ _SHOP = re.compile(
 _MARKET = re.compile(
     r"(?!农贸|批发|综合|集贸|附近|小区|社区|旁边|街道|对面|门口|这个|那个|前面|后面|小商品|商品)"
     rf"([^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}全整本隔壁对面旁边里今昨明天早晚上下午点小]{{2,3}})"
-    r"(?:菜市场|菜场|市场)"
+    r"(?:菜市场|菜场|市场|街市)"
 )
-# A housing estate or village by name (锦华苑, 阳光小区, 杨柳村), not "我们小区" or "进村".
+# A housing estate or village by name (锦华苑, 阳光小区, 杨柳村, 咸安坊, 烟厂家属院), not "我们小区"
+# or "进村"; a village's entrance names it (江汉村口 is the 江汉村's, as 江汉村进口 is).
 _ESTATE = re.compile(
     rf"[^\W\d_{_NOT_NAME}门口路街巷进出到全整本隔壁对面旁边里去来住今昨明天早晚上下午点前荐]"
-    r"{2,3}(?:苑|家园|小区|新村|村|公寓|大厦|厂)(?![委民里口头道边子])"
+    r"{2,3}(?:苑|家园|小区|新村|村|公寓|大厦|家属院|家属区|大院|厂|(?<!作)坊)"
+    r"(?:(?<=村)(?=[口头])|(?![委民里口头道边子]))"
 )
 # A mountain village's hamlets (上寨, 王家寨, 岩脚屯) and a town's old streets (老街, 新街).
 _HAMLET = re.compile(
@@ -299,6 +324,19 @@ _LI = re.compile(
 )
 _OLD_STREET = re.compile(
     r"(?<![\w])[老新正东西南北前后]街(?![道坊])|(?<=[那这在去到从是跟和与])[老新正前后]街"
+)
+# A lane or street named after a gate (水门巷, 东门街, 朝阳门大街), not 大门路边 or 后门路口.
+_GATE_ROAD = re.compile(
+    rf"{_NAME_CHAR}{{1,2}}(?<![大小前后正侧边])门(?:巷|大街|街|路)(?![灯面口牌况线市])"
+)
+# A bridge by name (老石桥, 新桥, 九曲桥), not any flyover or footbridge.
+_BRIDGE = re.compile(
+    rf"(?:[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}号桥]{{1,2}}|[老新])[石木铁]?桥(?=[下头边底那上旁墩洞的口两\s]|$)"
+)
+_NOT_BRIDGES = re.compile(r"(?:天|立交|高架|人行|过街|便|浮|吊)桥$|^[小大][石木铁]?桥$")
+# A school or hospital by name (九曲小学, 县人民医院), not "孩子的小学" or 社区医院.
+_INSTITUTION = re.compile(
+    rf"[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}隔壁对面旁附读送念上]{{2,4}}(?:小学|中学|幼儿园|医院)"
 )
 # A road named at its crossing ("建设路口"), not a crossing that is no road's name.
 _CROSSING = re.compile("(" + _NAME_CHAR + r"{2,3}(?:[路街巷]|胡同))口")
@@ -320,7 +358,7 @@ _GROUP = re.compile(
 # Rows of single-storey houses (三排五号): a row is as a building.
 _ROW = re.compile(
     rf"(?<![{_NUMERAL}两零〇])([{_NUMERAL}]{{1,2}})排"
-    rf"(?=[{_NUMERAL}]|\s*的?\s*[那这]?(?:家|户|门口|房|[东西南北](?:头|边))|(?<!一排)平房"
+    rf"(?=[{_NUMERAL}]|\s*的?\s*[那这]?(?:家|户|门口|房|[东西南北](?:头|边))|(?<!一排)平房|有(?:户|家|人家)"
     r"|\s*(?:那(?:条|根|块|边|片|头|儿)|后头|后边|后面|前头|前边|前面))"
 )
 # What follows a day of the month (5号就坏了, 8号那天, 5号开始封路), not a house number.
@@ -328,6 +366,8 @@ _DATE_AFTER = r"\s*(?:就|那天|开始|说|晚上|早上|上午|下午|中午|�
 # A street address (人民路15号, 六巷3号) is a building: 人民路十五号火锅店 is 人民路15号楼下.
 _ADDRESS = re.compile(
     rf"(?<=[路街巷弄条同])([{_NUMERAL}]{{1,4}})(?:号(?![线车铺摊位]|{_DATE_AFTER})|(?=门口|[)）]))"
+    # … and so is a house of a village, an old lane or an estate by its number (江汉村10号)
+    rf"|(?<=[村坊苑])([{_NUMERAL}]{{1,3}})号(?![线车铺摊位楼栋]|{_DATE_AFTER})"
 )
 # … as is a lone number where a road is named (56号店门口 … 渔港路), not a parking bay's
 _HOUSE_NUMBER = re.compile(
@@ -381,17 +421,24 @@ class Place:
             return False
         if self.unit and other.unit and self.unit != other.unit:
             return False
-        # A building on one side and only gates or roads on the other are two places.
-        if (self.building is None) != (other.building is None) and (
-            (self.spots and self.building is None) or (other.spots and other.building is None)
-        ):
-            return False
+        # A building on one side and only gates or roads on the other are two places, unless
+        # the building is on the road named (杨柳巷27号 / 杨柳巷那户人家).
+        if (self.building is None) != (other.building is None):
+            only_spots, with_building = (self, other) if self.building is None else (other, self)
+            if only_spots.spots and not (
+                _within(only_spots.spots, with_building.spots)
+                and not any(_GATE_LIKE.search(spot) for spot in only_spots.spots)
+            ):
+                return False
         # Gates and roads: where both name some, one's must be among the other's.
         return not (
             self.spots
             and other.spots
             and not (_within(self.spots, other.spots) or _within(other.spots, self.spots))
         )
+
+
+_GATE_LIKE = re.compile(r"(?:门|出口|区|期)$")  # a gate or a part of a compound, not a road
 
 
 def _within(some: frozenset[str], others: frozenset[str]) -> bool:
@@ -402,12 +449,14 @@ def _within(some: frozenset[str], others: frozenset[str]) -> bool:
 # A numbered or lettered spot (12巷, 47弄, 东北门, 3组, A出口) is matched as written.
 _NUMBERED_SPOT = re.compile(r"[\dA-Z]|门$|组$")
 _ROAD_PART = re.compile(r"[东西南北中](?=路$|街$|大道$)")
+_COMPOUND_OF = re.compile(r"(?<=.厂)(?:家属院|家属区|大院)$")
 
 
 def _same_name(one: str, other: str) -> bool:
     """A road, estate or village read with a word before it is the same name (打风后兴华路 is
     兴华路, 你好张家屯 is 张家屯), and a road without its part is any part of it (复兴路 is
     复兴中路; 建国东路 is not 建国西路); numbered spots and gates only as written."""
+    one, other = _COMPOUND_OF.sub("", one), _COMPOUND_OF.sub("", other)  # 烟厂家属院 is the 烟厂's
     if one == other:
         return True
     if _OLD_STREET.fullmatch(one) or _OLD_STREET.fullmatch(other):  # 工人村后街 is the 后街
@@ -609,7 +658,7 @@ def place_body(text: str) -> str:
     body = _FLOOR_AS_BUILDING.sub(r"\1栋", body)
     body = _ENTRANCE.sub(lambda m: f"{_number(m[1])}单元", body)
     body = _NUMBER_OF_UNIT.sub(lambda m: f"{_number(m[1])}栋", body)
-    body = _ADDRESS.sub(lambda m: f"{_number(m[1])}栋", body)
+    body = _ADDRESS.sub(lambda m: f"{_number(m[1] or m[2])}栋", body)
     body = _GROUP_HOUSE.sub(lambda m: f"{_number(m[1])}栋", body)
     for _ in range(3):  # 1、2、3栋: each pass names one more of a list
         body, listed = _BUILDING_LIST.subn(_both_buildings, body)
@@ -649,7 +698,8 @@ def whereabouts(body: str) -> Whereabouts:
     houses = {_number(n) for n in _HOUSE_NUMBER.findall(body)}
     if not buildings and roads and len(houses) == 1 and len(set(numbered)) == 1:
         buildings, numbered = [houses.pop()], []
-    gates = [gate.replace("大", "") for gate in _named(_GATE, body)]  # 东大门 is the 东门
+    # 东大门 and 东小门 are the 东门, as 西边小门 is the 西门
+    gates = [gate.replace("大", "").replace("小", "") for gate in _named(_GATE, body)]
     gates += [f"{exit.upper()}出口" for exit in _EXIT.findall(body)]
     place = Place(
         building=buildings[0]
@@ -661,6 +711,9 @@ def whereabouts(body: str) -> Whereabouts:
             + roads
             + lanes
             + _ESTATE.findall(body)
+            + _GATE_ROAD.findall(body)
+            + [bridge for bridge in _BRIDGE.findall(body) if not _NOT_BRIDGES.search(bridge)]
+            + _INSTITUTION.findall(body)
             + _HAMLET.findall(body)
             + _OLD_STREET.findall(body)
             + [f"{name}里" for name in _LI.findall(body)]
@@ -678,14 +731,22 @@ def whereabouts(body: str) -> Whereabouts:
         + [f"{car.upper()}梯" for car in _LIFT_CAR.findall(body)]
         + numbered
     )
-    if (others := rooms - frozenset(_HOME.findall(body))) and others != rooms:
+    homes = frozenset(_HOME.findall(body))
+    if (others := rooms - homes) and others != rooms:
         rooms = others
+    elif rooms and rooms <= homes:  # 我住402，楼上天天拖椅子: the flat above is 502
+        rooms |= _next_flats(rooms, body)
     return Whereabouts(
         place=place,
         areas=frozenset(
-            [_AREA_NAME[area] for area in _AREA.findall(body)]
+            _AREA_NAME[match[0]]
+            for match in _AREA.finditer(body)
+            if not (_AREA_NAME[match[0]] in _BUSINESSES and _OPENS.search(body, 0, match.start()))
+        )
+        | frozenset(
             # a side caught as nothing is a building's front door (13栋门口)
-            + [f"{side or '前'}侧" for side in _named(_SIDE, body)]
+            f"{side or '前'}侧"
+            for side in _named(_SIDE, body)
         ),
         rooms=rooms,
         storeys=storeys,
@@ -693,6 +754,15 @@ def whereabouts(body: str) -> Whereabouts:
         across_floors=bool(_ACROSS_FLOORS.search(body)),
         floor_range=bool(_FLOOR_RANGE.search(body)),
     )
+
+
+def _next_flats(homes: frozenset[str], body: str) -> frozenset[str]:
+    """The flats above the reporter's own where the report is about the neighbour upstairs (我住
+    402，楼上 is 502), and below where about the one downstairs."""
+    steps = ([100] if _UPSTAIRS.search(body) else []) + ([-100] if _DOWNSTAIRS.search(body) else [])
+    return frozenset(
+        str(int(home) + step) for home in homes if home.isdigit() for step in steps
+    ) - {home for home in homes}
 
 
 def _named(pattern: re.Pattern[str], body: str) -> list[str]:

@@ -429,6 +429,20 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         # a building's lobby is where its stairwell begins; a river's bank by another name
         ("19号楼楼道里有人放了个旧沙发", "19号楼一楼大厅谁家扔了个破沙发"),
         ("河边凉亭里有个流浪汉", "河沿那个亭子里住了个人"),
+        # a village by its entrance; a house by its number in a village, lane or estate
+        ("柳湾村口的路灯白天也亮着", "柳湾村进口那几盏灯大中午还开着"),
+        ("桃源坊7号有人往楼下扔垃圾", "7号楼上又往下丢东西"),
+        # a house on the lane named is on that lane
+        ("石板巷15号把雨棚搭到巷子中间", "石板巷那户人家的雨棚伸出来一大截"),
+        # the flat above the reporter's own; a run of floors and the reporter's floor
+        ("8栋503半夜拖凳子", "我住8栋403，楼上天天半夜砰砰响"),
+        ("9号楼三楼往上水都上不去", "九栋住六楼的 水细得跟线一样"),
+        # where a lift stops is no place, nor a count of floors walked
+        ("5栋电梯按钮坏了，按不了12楼", "5栋电梯键失灵，坐到13楼再往下走一层"),
+        # a mahjong room run in a flat is the household's doing, not a place
+        ("2栋1单元有人在家开麻将馆", "二栋一单元那户天天打牌 楼道吵得很"),
+        ("南浦市场公厕没水冲", "南浦街市那个厕所又冇水"),  # a market by its southern word
+        ("纺织厂家属院4排有户人家房顶塌了", "纺织厂四排那家房顶漏了个大洞"),
     ]
     for a, b in agree:
         assert report(a).same_place(report(b)), (a, b)
@@ -472,6 +486,18 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("祠堂门口地砖翘起", "菜市场入口的地砖翘起来了"),
         # a place the report says it is not about
         ("西区12号楼下水道返水", "东区12号楼下水道也堵了 俺说的是东区的啊 不是西区那个"),
+        # small gates, lanes named after gates, bridges, schools and hospitals, old lanes
+        # (坊), works' family compounds, the car park in the open, a teahouse
+        ("东小门晚上不锁", "后门晚上没人管 门大敞着"),
+        ("中心广场到处是狗屎", "西小门那条路上全是狗屎"),
+        ("西门街有户人家被撬门", "柳树巷昨天夜里有一户被撬门了"),
+        ("老木桥下面有人电鱼", "新桥底下有人电鱼"),
+        ("县人民医院门口乱停车", "县中医院门口车停得乱七八糟"),
+        ("桃源坊的路灯坏了", "柳湾村进口的路灯坏了"),
+        ("纺织厂家属院有人私搭棚子", "电机厂家属院有人私搭彩钢房"),
+        ("地下车库有电瓶被偷了", "地面停车场有电瓶被偷了"),
+        ("茶馆门口昨晚有人喝醉了闹事", "北门晚上有人喝酒闹事"),
+        ("五座502晚上拖凳", "我住五座402，楼下那家天天烧香"),
     ]
     for a, b in differ:
         assert not report(a).same_place(report(b)), (a, b)
@@ -629,8 +655,19 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
         "锅炉房后面喝酒闹事的那几个已经被派出所带走了",
         "请问村里装修垃圾要拉到哪倒？",
         "专业开锁换锁修锁，24小时上门",
+        # asking where to buy, wanting or offering things, advising, owning up, works ahead
+        "有没有人知道附近哪家修鞋的靠谱",
+        "谁家有不要的泡沫箱 我收 种菜用",
+        "自家树上结的桔子，要的私我",
+        "推荐大家装个门磁，防盗挺好用",
+        "7栋水箱周二清洗，上午停水，请提前储水",
+        "我是6栋3楼装修的，给大家赔个不是，以后九点后再开工",
+        "2栋楼下那个地锁城管已经拆了",
+        "园林下礼拜来修剪8栋前面的树，树下别停车",
     ):
         assert report(text).enquiry, text
+    assert not report("刚换了新的门禁又坏了，刷不开").enquiry  # a new thing failed at once
+    assert not report("4栋楼道贴满了开锁办证的小广告").household  # an ad's words, no household
     for text in (
         "团购群那个团长联系不上了，好多人付了钱",
         "老人领养老金要排好久的队",
