@@ -78,16 +78,17 @@ _FLOOR_WITH_SURROUNDINGS = re.compile(
 )
 # … nor a count of floors (顶上两层, 差一层, 往下走一层)
 _FLOOR = re.compile(  # not a layer of ice or dust (冻一层冰, 一层灰)
-    r"(?<![\d负Bb\-隔差高矮多少])(?<!地下)(?<!地下室)(?<!顶上)(?<!顶楼)(?<!上面)(?<!下面)(\d{1,2})(?:楼|层(?![冰灰皮土油膜雪霜泥]))(?![道梯顶下上房])"
+    r"(?<![\d负Bb\-隔差高矮多少])(?<!地下)(?<!地下室)(?<!顶上)(\d{1,2})(?:楼|层(?![冰灰皮土油膜雪霜泥]))(?![道梯顶下上房])"
 )
 # Where the reporter lives (我家就住, 我住在, 俺家), before a flat or a floor.
 _MINE = r"(?:我家|我们家|俺家|我|俺)(?:就|也)?(?:住(?:在)?|是)?"
 # Where a lift stops or a resident climbs or walks to (卡在5楼, 按不了8楼, 爬了7层, 往下走一层)
 # is no place of the problem: the lift of 3栋2单元 is one lift at every floor.
 _LIFT_STOP = re.compile(
-    r"(?:按不了|按不到|到不了|按|卡在|卡到|坐到|困在|关在|只能到|爬到|爬了|爬上|爬|走了|走|行)"
+    r"(?:按不了|按不到|到不了|按|卡在|卡到|坐到|困在|关在|只能到|爬到|爬了|爬上|爬)"
     r"\s*(\d{1,2})(?:楼|层)"
 )
+_WALKED = re.compile(r"(?<![偷拿搬拖抢带银])(?:走了?|行)\s*(\d{1,2})层")  # 往下走一层, 行六层
 # Two buildings named together (11 12栋中间, 13、14号楼中间) are both named.
 _BUILDING_LIST = re.compile(
     rf"(?<![\d.\-:/+{_NUMERAL}期月周拜点号])([{_NUMERAL}]{{1,3}})\s*(?:号\s*[、和跟与及]?|[、和跟与及])"
@@ -109,13 +110,13 @@ _COUNT_OF_BUILDINGS = re.compile(r"[两兩](?:[栋棟幢]|[号號][楼樓])")  #
 _SIDE_GATE = re.compile(r"([东南西北])(?:边|面|侧)(?:的)?(?:小|大)?门(?![禁铃锁卫面框把])")
 # Words for the floors above or below (楼上漏水下来, 四楼以上没水), and the reporter's own floor
 # (我住18楼, 我家8楼): where they are, not where a problem of the whole building is.
-_OWN_FLOOR = re.compile(rf"(?:{_MINE}(?:的)?|(?<=[栋号])住(?:在)?)\s*(\d{{1,2}})(?:楼|层)")
+_OWN_FLOOR = re.compile(
+    rf"(?:{_MINE}(?:的)?|(?<=[栋号])住(?:在)?)\s*(\d{{1,2}})(?:楼|层)(?!的?(?:那|老|人|住户|邻居))"
+)
 _ACROSS_FLOORS = re.compile(
     rf"楼上|(?<![往向朝])楼下|往下|[楼层](?:以上|以下|往上)|上层|下层|{_OWN_FLOOR.pattern}"
 )
-_FLOOR_RANGE = re.compile(
-    r"[楼层](?:以上|以下|往上|往下)|\d{1,2}[楼层]?\s*[到至~\-]\s*\d{1,2}[楼层]"
-)
+_FLOOR_RANGE = re.compile(r"[楼层](?:以上|以下|往上)|\d{1,2}[楼层]?\s*[到至~\-]\s*\d{1,2}[楼层]")
 _BASEMENT = re.compile(
     r"(?:负|(?<![A-Za-z])[Bb])(\d)(?![\d.])|负([一二三])(?=\s*(?:[层楼]|车库|地库|停车|电梯|那|的?[A-Z]区))"
     r"|地下室?([\d一二三])(?=\s*[层楼])"
@@ -168,15 +169,18 @@ _LIFT_CAR = re.compile(r"(?<![A-Za-z])([A-Za-z客货])梯")  # 4座B梯 is not t
 _FLAT_OF = re.compile(r"栋\s*(\d{3,4})[个嘅]")  # Cantonese 6座2508个冷气机: the flat's, not a count
 # The reporter's own flat, where the report names another as the source (楼上602吵, 我家就住502).
 _HOME = re.compile(rf"{_MINE}\s*(?:[\dA-Z]{{1,3}}栋\s*)?(?:[\dA-Z]单元\s*)?(\d{{3,4}})(?!\d)")
-_UPSTAIRS = re.compile(r"楼上(?!楼下)")
+_UPSTAIRS = re.compile(r"楼上(?!楼下|的?(?:天台|楼道|平台|顶))")
 _DOWNSTAIRS = re.compile(r"楼下(?:那家|那户|邻居|住户|的人家)")
 # A shop opened in a flat (在家开麻将馆) is what a household does, not where it is.
 _BUSINESSES = frozenset(
     {"麻将馆", "茶馆", "奶茶店", "烧烤店", "火锅店", "理发店", "便利店", "药店"}
 )
-_OPENS = re.compile(r"开(?:了|起|起了)?(?:个|家|间|一个|一家)?$")
+_OPENS = re.compile(
+    r"(?:在家|家里|屋里|屋头|家中)(?:里|头)?开(?:了|起|起了)?(?:个|家|间|一个|一家)?$"
+)
 _GATE = re.compile(
     r"[东南西北]{1,2}[大小]?门(?![禁铃锁卫面框把])|[A-Za-z甲乙丙丁]区|[一二三四五六七八九\d]期"
+    r"|(?<!\d)\d{1,2}号门(?![禁铃锁卫面框把])"  # a compound's numbered gate
     # front and back gates and blocks (后门, 前楼)
     r"|[前后正侧]门(?![禁铃锁卫面框把])|(?<![以最之然])[前后]楼(?![道梯顶下上房层主长里])"
 )
@@ -289,7 +293,7 @@ _NOT_NAME = (
 _ROAD_NOT_NAME = "门口路街巷进住面沿经往从过去来靠兜班半组条段头外到摆占堵挡走爬修挖短线照区车行道"
 _NAME_CHAR = rf"[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}]"
 _ROAD = re.compile(
-    _NAME_CHAR + r"{2,3}(?:路|街|巷|大道|胡同)(?![灯面口牌况线市])"
+    _NAME_CHAR + r"{2,3}(?:路|街|巷|大道|胡同)(?![灯面口牌况线]|(?<=街)市)"
     r"|沿[江河湖海溪山](?:东|西|南|北)?(?:路|街|大道)"  # 沿江路 is a name, 沿着人民路 not
 )
 # A shop by its keeper's name (老王烧烤, 李记串串): two shops are two places.
@@ -308,8 +312,13 @@ _MARKET = re.compile(
 # or "进村"; a village's entrance names it (江汉村口 is the 江汉村's, as 江汉村进口 is).
 _ESTATE = re.compile(
     rf"[^\W\d_{_NOT_NAME}门口路街巷进出到全整本隔壁对面旁边里去来住今昨明天早晚上下午点前荐]"
-    r"{2,3}(?:苑|家园|小区|新村|村|公寓|大厦|家属院|家属区|大院|厂|(?<!作)坊)"
-    r"(?:(?<=村)(?=[口头])|(?![委民里口头道边子]))"
+    r"{2,3}(?:苑|家园|小区|新村|村|公寓|大厦|家属院|家属区|大院|厂|(?<![作磨染油酒粉工腐])坊)"
+    r"(?![委民里口头道边子])"
+)
+_VILLAGE_ENTRANCE = re.compile(
+    r"(?:^|(?<=[\s，。,！!？?在到去从]))"
+    rf"([^\W\d_{_NOT_NAME}门口路街巷进出到全整本隔壁对面旁边里去来住今昨明天早晚上下午点前荐注意小心放堵停挡老家]"
+    r"{2,3}村)(?=[口头])"
 )
 # A mountain village's hamlets (上寨, 王家寨, 岩脚屯) and a town's old streets (老街, 新街).
 _HAMLET = re.compile(
@@ -327,16 +336,17 @@ _OLD_STREET = re.compile(
 )
 # A lane or street named after a gate (水门巷, 东门街, 朝阳门大街), not 大门路边 or 后门路口.
 _GATE_ROAD = re.compile(
-    rf"{_NAME_CHAR}{{1,2}}(?<![大小前后正侧边])门(?:巷|大街|街|路)(?![灯面口牌况线市])"
+    rf"{_NAME_CHAR}{{1,2}}(?<![大小前后正侧边出串回进])门(?:巷|大街|街|路)(?![灯面口牌况线市上])"
 )
 # A bridge by name (老石桥, 新桥, 九曲桥), not any flyover or footbridge.
 _BRIDGE = re.compile(
-    rf"(?:[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}号桥]{{1,2}}|[老新])[石木铁]?桥(?=[下头边底那上旁墩洞的口两\s]|$)"
+    rf"(?:[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}号桥座拆建]{{1,2}}|[老新])[石木铁]?桥(?=[下头边底那上旁墩洞的口两\s]|$)"
 )
 _NOT_BRIDGES = re.compile(r"(?:天|立交|高架|人行|过街|便|浮|吊)桥$|^[小大][石木铁]?桥$")
 # A school or hospital by name (九曲小学, 县人民医院), not "孩子的小学" or 社区医院.
 _INSTITUTION = re.compile(
-    rf"[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}隔壁对面旁附读送念上]{{2,4}}(?:小学|中学|幼儿园|医院)"
+    rf"[^\W\d_{_NOT_NAME}{_ROAD_NOT_NAME}隔壁对面旁附读送念上今昨明天早晚午点次时候每完病放]{{2,4}}"
+    r"(?:小学|中学|幼儿园|医院)"
 )
 # A road named at its crossing ("建设路口"), not a crossing that is no road's name.
 _CROSSING = re.compile("(" + _NAME_CHAR + r"{2,3}(?:[路街巷]|胡同))口")
@@ -367,7 +377,8 @@ _DATE_AFTER = r"\s*(?:就|那天|开始|说|晚上|早上|上午|下午|中午|�
 _ADDRESS = re.compile(
     rf"(?<=[路街巷弄条同])([{_NUMERAL}]{{1,4}})(?:号(?![线车铺摊位]|{_DATE_AFTER})|(?=门口|[)）]))"
     # … and so is a house of a village, an old lane or an estate by its number (江汉村10号)
-    rf"|(?<=[村坊苑])([{_NUMERAL}]{{1,3}})号(?![线车铺摊位楼栋]|{_DATE_AFTER})"
+    rf"|(?<=[村坊苑])(?<!全村)(?<!本村)([{_NUMERAL}]{{1,3}})号"
+    rf"(?![线车铺摊位楼栋门口岗地出]|{_DATE_AFTER}|\s*(?:停|开会|放假|通知|集中|统一))"
 )
 # … as is a lone number where a road is named (56号店门口 … 渔港路), not a parking bay's
 _HOUSE_NUMBER = re.compile(
@@ -376,7 +387,9 @@ _HOUSE_NUMBER = re.compile(
 # A group's house (一社23号, 三组5号) is the house: the group is a place around it.
 _GROUP_HOUSE = re.compile(rf"(?<=[组社])([{_NUMERAL}]{{1,3}})号(?![楼栋线车铺摊位]|{_DATE_AFTER})")
 # Numbered things that are not buildings: 56号车位, 8号摊位, the 二号桥.
-_NUMBERED = re.compile(rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线])")
+_NUMBERED = re.compile(  # … not a numbered gate, named as such (1号门)
+    rf"(?<![{_NUMERAL}几])([{_NUMERAL}]{{1,4}})号(?![楼栋线]|门(?![禁铃锁卫面框把]))"
+)
 # Ends and sides: 东段 and 西段 of one road are different places.
 _SIDE = re.compile(
     # 东区 and 东边 are one
@@ -711,6 +724,7 @@ def whereabouts(body: str) -> Whereabouts:
             + roads
             + lanes
             + _ESTATE.findall(body)
+            + _VILLAGE_ENTRANCE.findall(body)
             + _GATE_ROAD.findall(body)
             + [bridge for bridge in _BRIDGE.findall(body) if not _NOT_BRIDGES.search(bridge)]
             + _INSTITUTION.findall(body)
@@ -724,7 +738,7 @@ def whereabouts(body: str) -> Whereabouts:
     )
     storeys = frozenset(
         _FLOOR.findall(body) + [f"B{_number(n)}" for n in map("".join, _BASEMENT.findall(body))]
-    ) - frozenset(_LIFT_STOP.findall(body) + _OWN_FLOOR.findall(body))
+    ) - frozenset(_LIFT_STOP.findall(body) + _WALKED.findall(body) + _OWN_FLOOR.findall(body))
     rooms = frozenset(
         [room for room in _ROOMS.findall(body) if room not in _NOT_ROOMS]
         + _FLAT_OF.findall(body)

@@ -443,6 +443,11 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("2栋1单元有人在家开麻将馆", "二栋一单元那户天天打牌 楼道吵得很"),
         ("南浦市场公厕没水冲", "南浦街市那个厕所又冇水"),  # a market by its southern word
         ("纺织厂家属院4排有户人家房顶塌了", "纺织厂四排那家房顶漏了个大洞"),
+        # words before 村口, 桥, 小学 or 门路 that are no name
+        ("老家村口好多垃圾", "江汉村口好多垃圾"),
+        ("那座桥下面有人烧垃圾", "九曲桥下面有人烧垃圾"),
+        ("昨晚中学门口的路灯坏了", "今天中学门口路灯还是不亮"),
+        ("一出门路上都是狗屎", "东门路上都是狗屎"),
     ]
     for a, b in agree:
         assert report(a).same_place(report(b)), (a, b)
@@ -498,6 +503,18 @@ def test_one_part_of_a_compound_in_other_words_is_one_place() -> None:
         ("地下车库有电瓶被偷了", "地面停车场有电瓶被偷了"),
         ("茶馆门口昨晚有人喝醉了闹事", "北门晚上有人喝酒闹事"),
         ("五座502晚上拖凳", "我住五座402，楼下那家天天烧香"),
+        # … and what only looks like those: a floor above one's own named outright, a
+        # neighbour's floor, a leak downward, a shop newly opened, a gate by its number,
+        # a stolen thing carried off, a bank's floor
+        ("我家上面5楼漏水", "12楼漏水"),
+        ("3栋住5楼的那户天天吵", "3栋12楼天天吵"),
+        ("9楼往下漏水", "3楼往下漏水"),
+        ("3栋楼下开了家火锅店油烟大", "3栋楼下烧烤店油烟大"),
+        ("锦华苑1号门门禁坏了", "锦华苑1号楼楼道灯坏了"),
+        ("有人偷走了5楼楼道的电动车", "12楼楼道的电动车被偷了"),
+        ("建设银行2楼的空调外机滴水", "8楼空调外机滴水"),
+        ("中山路市场门口污水横流", "解放路市场门口污水横流"),
+        ("我住402，楼上天台有人烧东西", "502漏水"),
     ]
     for a, b in differ:
         assert not report(a).same_place(report(b)), (a, b)
@@ -667,6 +684,17 @@ def test_related_concepts_are_no_contradiction(tmp_path: Path) -> None:
     ):
         assert report(text).enquiry, text
     assert not report("刚换了新的门禁又坏了，刷不开").enquiry  # a new thing failed at once
+    for text in (  # reports worded near those cues
+        "麻烦网格员转告物业",
+        "楼下装上监控了还是被偷电瓶",
+        "电梯下礼拜还没修好就要投诉了",
+        "谁偷了我的电动车，知道的私我",
+        "楼上天天装修，吵到大家了还不停",
+        "有没有人知道谁家狗天天半夜叫",
+        "已经拆了三天了，垃圾还堆在门口",
+        "楼道灯换了新的，没几天又不亮了",
+    ):
+        assert not report(text).enquiry, text
     assert not report("4栋楼道贴满了开锁办证的小广告").household  # an ad's words, no household
     for text in (
         "团购群那个团长联系不上了，好多人付了钱",
