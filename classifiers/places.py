@@ -113,10 +113,11 @@ _SIDE_GATE = re.compile(r"([东南西北])(?:边|面|侧)(?:的)?(?:小|大)?门
 _OWN_FLOOR = re.compile(
     rf"(?:{_MINE}(?:的)?|(?<=[栋号])住(?:在)?)\s*(\d{{1,2}})(?:楼|层)(?!的?(?:那|老|人|住户|邻居))"
 )
+_ONWARD = "[楼层](?:以上|以下|往上)"  # 四楼以上, 三楼往上
 _ACROSS_FLOORS = re.compile(
-    rf"楼上|(?<![往向朝])楼下|往下|[楼层](?:以上|以下|往上)|上层|下层|{_OWN_FLOOR.pattern}"
+    rf"楼上|(?<![往向朝])楼下|往下|{_ONWARD}|上层|下层|{_OWN_FLOOR.pattern}"
 )
-_FLOOR_RANGE = re.compile(r"[楼层](?:以上|以下|往上)|\d{1,2}[楼层]?\s*[到至~\-]\s*\d{1,2}[楼层]")
+_FLOOR_RANGE = re.compile(_ONWARD + r"|\d{1,2}[楼层]?\s*[到至~\-]\s*\d{1,2}[楼层]")
 _BASEMENT = re.compile(
     r"(?:负|(?<![A-Za-z])[Bb])(\d)(?![\d.])|负([一二三])(?=\s*(?:[层楼]|车库|地库|停车|电梯|那|的?[A-Z]区))"
     r"|地下室?([\d一二三])(?=\s*[层楼])"
@@ -310,15 +311,19 @@ _MARKET = re.compile(
 )
 # A housing estate or village by name (锦华苑, 阳光小区, 杨柳村, 咸安坊, 烟厂家属院), not "我们小区"
 # or "进村"; a village's entrance names it (江汉村口 is the 江汉村's, as 江汉村进口 is).
+_ESTATE_NAME_CHAR = (
+    rf"[^\W\d_{_NOT_NAME}门口路街巷进出到全整本隔壁对面旁边里去来住今昨明天早晚上下午点前荐"
+    "{more}]"
+)
 _ESTATE = re.compile(
-    rf"[^\W\d_{_NOT_NAME}门口路街巷进出到全整本隔壁对面旁边里去来住今昨明天早晚上下午点前荐]"
-    r"{2,3}(?:苑|家园|小区|新村|村|公寓|大厦|家属院|家属区|大院|厂|(?<![作磨染油酒粉工腐])坊)"
+    _ESTATE_NAME_CHAR.format(more="")
+    + r"{2,3}(?:苑|家园|小区|新村|村|公寓|大厦|家属院|家属区|大院|厂|(?<![作磨染油酒粉工腐])坊)"
     r"(?![委民里口头道边子])"
 )
 _VILLAGE_ENTRANCE = re.compile(
     r"(?:^|(?<=[\s，。,！!？?在到去从]))"
-    rf"([^\W\d_{_NOT_NAME}门口路街巷进出到全整本隔壁对面旁边里去来住今昨明天早晚上下午点前荐注意小心放堵停挡老家]"
-    r"{2,3}村)(?=[口头])"
+    # … and no verb or 老家 before it (注意村口, 老家村口)
+    "(" + _ESTATE_NAME_CHAR.format(more="注意小心放堵停挡老家") + r"{2,3}村)(?=[口头])"
 )
 # A mountain village's hamlets (上寨, 王家寨, 岩脚屯) and a town's old streets (老街, 新街).
 _HAMLET = re.compile(
@@ -774,9 +779,10 @@ def _next_flats(homes: frozenset[str], body: str) -> frozenset[str]:
     """The flats above the reporter's own where the report is about the neighbour upstairs (我住
     402，楼上 is 502), and below where about the one downstairs."""
     steps = ([100] if _UPSTAIRS.search(body) else []) + ([-100] if _DOWNSTAIRS.search(body) else [])
-    return frozenset(
-        str(int(home) + step) for home in homes if home.isdigit() for step in steps
-    ) - {home for home in homes}
+    return (
+        frozenset(str(int(home) + step) for home in homes if home.isdigit() for step in steps)
+        - homes
+    )
 
 
 def _named(pattern: re.Pattern[str], body: str) -> list[str]:
