@@ -6,8 +6,9 @@ and unit numbers, no emoji, no @mentions). A candidate must be of the same place
 (`classifiers/data/pairs/`) score how likely the two are one problem, from rapidfuzz
 similarities of the words, of the words with each concept (`classifiers/data/concepts.txt`:
 电梯/升降机/电题, 老鼠/耗子 …) written one way, the things and faults both name or contradict,
-what differs between the two, how the places agree, and whether the classifier gave both the
-same category.
+what differs between the two, what the words only one of them has say of the pair (word links
+learnt from the labelled pairs: 半夜 / 一晚上 link two reports, 漏水 / 灯 part them), how the
+places agree, and whether the classifier gave both the same category.
 
 Cost stays flat as a grid grows: tickets are kept in memory by (grid, place), and where one
 such block is large, only the tickets that share the new text's rarest character bigrams are
@@ -17,10 +18,11 @@ compared.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -31,6 +33,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
+from classifiers.features import domain_segmenter
 from classifiers.normalize import normalise, simplify
 from classifiers.places import Place, Whereabouts, place_body, whereabouts, without_places
 
@@ -295,6 +298,7 @@ class Report:
     concept_symbols: frozenset[str] = frozenset()  # the concepts' characters in it
     object_kin: frozenset[str] = frozenset()  # its objects and those related to them
     fault_kin: frozenset[str] = frozenset()  # its specific faults and those related to them
+    terms: frozenset[str] = frozenset()  # jieba's words of the words, its objects and faults
 
     @property
     def place(self) -> Place:
@@ -339,6 +343,13 @@ def report(text: str) -> Report:
         concept_symbols=lexicon.symbols_in(canonical),
         object_kin=lexicon.kin_of(objects),
         fault_kin=lexicon.kin_of(faults - _GENERIC_FAULTS),
+        terms=frozenset(
+            [
+                *domain_segmenter().lcut(words, HMM=False),
+                *(f"o:{name}" for name in objects),
+                *(f"f:{name}" for name in faults),
+            ]
+        ),
     )
 
 
@@ -350,6 +361,112 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 def _grams(text: str) -> frozenset[str]:
     """The character bigrams of a text."""
     return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+
+
+@dataclass(frozen=True)
+class LinkTally:
+    """How often each pair of words told two labelled reports apart (x < y), how often those
+    reports were one problem, of how many pairs and how many repeats: what `WordLinks` are
+    learnt from. `without` takes a part of the pairs out again."""
+
+    seen: Counter[tuple[str, str]]
+    repeats: Counter[tuple[str, str]]
+    total: int
+    alike: int
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[frozenset[str], frozenset[str], bool]]) -> LinkTally:
+        seen: Counter[tuple[str, str]] = Counter()
+        repeats: Counter[tuple[str, str]] = Counter()
+        total = alike = 0
+        for a, b, same in pairs:
+            total += 1
+            alike += same
+            keys = [(x, y) if x < y else (y, x) for x in a - b for y in b - a]
+            seen.update(keys)
+            if same:
+                repeats.update(keys)
+        return cls(seen, repeats, total, alike)
+
+    def without(self, part: LinkTally, least: int = 1) -> LinkTally:
+        """The tally of the pairs not in `part` (a tally of some of these pairs), keeping the
+        word pairs seen at least `least` times."""
+        seen: Counter[tuple[str, str]] = Counter()
+        repeats: Counter[tuple[str, str]] = Counter()
+        for key, count in self.seen.items():
+            if count >= least and (left := count - part.seen.get(key, 0)) >= least:
+                seen[key] = left
+                repeats[key] = self.repeats.get(key, 0) - part.repeats.get(key, 0)
+        return LinkTally(seen, repeats, self.total - part.total, self.alike - part.alike)
+
+
+@dataclass(frozen=True)
+class WordLinks:
+    """What the words two reports do not share say about them, learnt from labelled pairs.
+
+    For a word (or concept) only one report has and one only the other has, `weight` is the
+    log-odds that pairs of reports differing by those two are one problem, less the log-odds
+    of the pairs it was learnt from, smoothed toward that base rate: residents' words for one
+    thing link (一晚上 / 半夜, 叫 / 吵, 拉鸡 / 垃圾), words for two problems part (漏水 / 灯). A
+    pair of words seen fewer than `least` times is left out: it weighs nothing. `weights[x][y]`
+    holds the weight of x and y with x < y (as saved); they are looked up either way round.
+    """
+
+    weights: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    _both: dict[str, dict[str, float]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        both: dict[str, dict[str, float]] = defaultdict(dict)
+        for x, others in self.weights.items():
+            for y, weight in others.items():
+                both[x][y] = both[y][x] = weight
+        object.__setattr__(self, "_both", dict(both))
+
+    @classmethod
+    def learn(
+        cls,
+        pairs: Iterable[tuple[frozenset[str], frozenset[str], bool]] | LinkTally,
+        smoothing: float = 1.0,
+        least: int = 2,
+    ) -> WordLinks:
+        """Weigh the word pairs of (a's terms, b's terms, one problem?) triples, or of their
+        `LinkTally`."""
+        tally = pairs if isinstance(pairs, LinkTally) else LinkTally.of(pairs)
+        if not 0 < tally.alike < tally.total:
+            return cls()
+        base = tally.alike / tally.total
+        prior = math.log(base / (1 - base))
+        weights: dict[str, dict[str, float]] = defaultdict(dict)
+        for (x, y), count in tally.seen.items():
+            if count >= least:
+                yes = tally.repeats[x, y]
+                odds = (yes + smoothing * base) / (count - yes + smoothing * (1 - base))
+                weights[x][y] = round(math.log(odds) - prior, 4)
+        return cls(dict(weights))
+
+    def weight(self, x: str, y: str) -> float:
+        return self._both.get(x, {}).get(y, 0.0)
+
+    def between(self, a: frozenset[str], b: frozenset[str]) -> tuple[float, ...]:
+        """What links and parts two sets of terms, in `PAIR_FEATURES` order: how well each word
+        of one's own is matched by one of the other's on average and at worst, the strongest
+        and the most contrary pair, how many pairs link and how many part them strongly."""
+        own_a, own_b = a - b, b - a
+        if not own_a or not own_b:
+            return (0.0,) * 6
+        nothing: dict[str, float] = {}
+        weights = [[(self._both.get(x) or nothing).get(y, 0.0) for y in own_b] for x in own_a]
+        best_of_a = [max(row) for row in weights]
+        best_of_b = [max(column) for column in zip(*weights, strict=True)]
+        every = [w for row in weights for w in row]
+        return (
+            (sum(best_of_a) / len(best_of_a) + sum(best_of_b) / len(best_of_b)) / 2,
+            min(min(best_of_a), min(best_of_b)),
+            max(every),
+            min(every),
+            float(sum(w > 1 for w in every)),
+            float(sum(w < -1 for w in every)),
+        )
 
 
 PAIR_FEATURES = (
@@ -390,10 +507,16 @@ PAIR_FEATURES = (
     "objects_disjoint",
     "faults_disjoint",
     "parts_differ",
+    "links_mean",
+    "links_weakest",
+    "links_strongest",
+    "links_contrary",
+    "links_for",
+    "links_against",
 )
 
 
-def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
+def pair_features(a: Report, b: Report, same_category: bool, links: WordLinks) -> list[float]:
     """What the pair model reads about two reports of one place, in `PAIR_FEATURES` order."""
     both = bool(a.words and b.words)
     shared_objects, shared_faults = a.objects & b.objects, a.faults & b.faults
@@ -459,6 +582,7 @@ def pair_features(a: Report, b: Report, same_category: bool) -> list[float]:
         float(bool(a.objects and b.objects and not shared_objects)),
         float(bool(specific_a and specific_b and not specific_a & specific_b)),
         float(bool(parts_a and parts_b and not parts_a & parts_b)),
+        *links.between(a.terms, b.terms),
     ]
 
 
@@ -501,7 +625,8 @@ class PairModel:
     feature `feature[i]` is at most `threshold[i]` to node `left[i]`, else to `right[i]`; a
     leaf points to itself and holds its share of the log-odds in `value[i]` (learning rate
     included). `roots` are the trees' first nodes, `depth` the deepest path. Features are
-    compared as 32-bit floats, as the trees were fitted.
+    compared as 32-bit floats, as the trees were fitted. `links` are the word links learnt with
+    the trees, which some of the features read.
     """
 
     roots: tuple[int, ...]
@@ -512,6 +637,7 @@ class PairModel:
     value: tuple[float, ...]
     depth: int
     bias: float = 0.0
+    links: WordLinks = field(default_factory=WordLinks, hash=False)
     _arrays: tuple[np.ndarray, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -565,6 +691,7 @@ class PairModel:
             "left": self.left,
             "right": self.right,
             "value": self.value,
+            "links": self.links.weights,
         }
         path.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -582,6 +709,12 @@ class PairModel:
             value=tuple(float(v) for v in data["value"]),
             depth=int(data["depth"]),
             bias=float(data["bias"]),
+            links=WordLinks(
+                {
+                    str(x): {str(y): float(w) for y, w in others.items()}
+                    for x, others in data["links"].items()
+                }
+            ),
         )
 
 
@@ -703,8 +836,12 @@ class DuplicateIndex:
         ]
         if not compared:
             return []
-        scores = 100 * self._model.probabilities(
-            [pair_features(entry.report, query, entry.category == category) for entry in compared]
+        model = self._model
+        scores = 100 * model.probabilities(
+            [
+                pair_features(entry.report, query, entry.category == category, model.links)
+                for entry in compared
+            ]
         )
         found = [
             (entry.ticket_id, float(score))

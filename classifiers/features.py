@@ -53,6 +53,11 @@ def _segmenter(user_dict: Path, lexicon_words: Iterable[str]) -> jieba.Tokenizer
     return jieba.dt
 
 
+def domain_segmenter() -> jieba.Tokenizer:
+    """jieba's tokenizer with the domain dictionary loaded, as the classifier cuts words."""
+    return jieba.dt if USER_DICT in _LOADED else _segmenter(USER_DICT, load_lexicons())
+
+
 class Featurizer:
     """Turns text into model features; the jieba dictionary loads once per process, on first use.
 

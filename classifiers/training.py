@@ -6,14 +6,14 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bot.domain import CATEGORIES, DEFAULT_CATEGORY, Triage
-from classifiers.duplicates import PairModel, Report, pair_features, report
+from classifiers.duplicates import LinkTally, PairModel, Report, WordLinks, pair_features, report
 from classifiers.features import Featurizer
 from classifiers.linear import HeadWeights, JointModel
 
@@ -166,6 +166,10 @@ def fit(
 
 
 PAIRS_DIR = DATA / "pairs"
+# The trees read word links learnt without the pairs they are fitted on: a fifth of the writers
+# at a time (see `fit_pairs`).
+LINK_FOLDS = 5
+LINK_LEAST = 2  # a pair of words told fewer pairs apart than this weighs nothing
 # The pair model's trees: chosen by cross-validation with each fold a fifth of the writers.
 PAIR_TREES = {
     "n_estimators": 300,
@@ -177,7 +181,8 @@ PAIR_TREES = {
 
 
 def load_pairs(paths: Iterable[Path] | None = None) -> list[dict[str, object]]:
-    """Labelled message pairs: {"a", "b", "duplicate", "kind", …} a line."""
+    """Labelled message pairs: {"a", "b", "duplicate", "kind", …} a line; each gets its file's
+    name as "writer" unless it has one."""
     rows: list[dict[str, object]] = []
     for path in sorted(PAIRS_DIR.glob("*.jsonl")) if paths is None else paths:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -185,15 +190,16 @@ def load_pairs(paths: Iterable[Path] | None = None) -> list[dict[str, object]]:
                 row = json.loads(line)
                 if not {"a", "b", "duplicate"} <= row.keys():
                     raise BadExample(f"{path}:{number}: a pair needs a, b and duplicate")
+                row.setdefault("writer", path.stem)
                 rows.append(row)
     return rows
 
 
-def pair_matrix(
-    rows: Sequence[dict[str, object]], category: Callable[[str], str]
-) -> tuple[list[list[float]], list[bool], list[bool]]:
-    """Each pair's features, its label, and whether its places agree at all (the pairs the
-    index would compare). A text in many pairs is read and classified once."""
+Reader = Callable[[str], tuple[Report, str]]
+
+
+def reader(category: Callable[[str], str]) -> Reader:
+    """A text's report and category, each text read and classified once."""
     seen: dict[str, tuple[Report, str]] = {}
 
     def read(text: str) -> tuple[Report, str]:
@@ -201,16 +207,45 @@ def pair_matrix(
             seen[text] = report(text), category(text)
         return seen[text]
 
+    return read
+
+
+def pair_matrix(
+    rows: Sequence[dict[str, object]], read: Reader, links: WordLinks
+) -> tuple[list[list[float]], list[bool], list[bool]]:
+    """Each pair's features, its label, and whether its places agree at all (the pairs the
+    index would compare)."""
     features, labels, comparable = [], [], []
     for row in rows:
         (first, first_category), (second, second_category) = (
             read(str(row["a"])),
             read(str(row["b"])),
         )
-        features.append(pair_features(first, second, first_category == second_category))
+        features.append(pair_features(first, second, first_category == second_category, links))
         labels.append(bool(row["duplicate"]))
         comparable.append(first.same_place(second))
     return features, labels, comparable
+
+
+def link_tally(rows: Sequence[dict[str, object]], read: Reader) -> LinkTally:
+    """The tally of labelled pairs that word links are learnt from."""
+    return LinkTally.of(
+        (read(str(row["a"]))[0].terms, read(str(row["b"]))[0].terms, bool(row["duplicate"]))
+        for row in rows
+    )
+
+
+def link_folds(rows: Sequence[dict[str, object]]) -> list[list[dict[str, object]]]:
+    """The pairs dealt into `LINK_FOLDS` folds by writer (sorted, every fifth to a fold), or by
+    pair when there are fewer writers than folds."""
+    writers = sorted({str(row.get("writer", "")) for row in rows})
+    if len(writers) < LINK_FOLDS:
+        return [list(rows[fold::LINK_FOLDS]) for fold in range(LINK_FOLDS)]
+    fold_of = {writer: n % LINK_FOLDS for n, writer in enumerate(writers)}
+    folds: list[list[dict[str, object]]] = [[] for _ in range(LINK_FOLDS)]
+    for row in rows:
+        folds[fold_of[str(row.get("writer", ""))]].append(row)
+    return folds
 
 
 # A report posted again by someone else, with a word of their own, is a duplicate however
@@ -239,21 +274,38 @@ def reposts(rows: Sequence[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def fit_pairs(rows: Sequence[dict[str, object]], category: Callable[[str], str]) -> PairModel:
-    """Train the duplicate model (gradient-boosted trees) on labelled pairs whose places agree,
-    and on `reposts` of them.
+    """Train the duplicate model (gradient-boosted trees and word links) on labelled pairs
+    whose places agree, and on `reposts` of them.
 
     Trees, not a logistic model: whether a small difference between two texts matters depends
     on the rest (two faults differing count little when the words are near copies, much when
     they are not), and a linear model fitted to more writers' pairs lost precision on other
     writers where the trees gain both precision and recall.
+
+    The word links shipped are learnt from all the pairs. The trees learn how far to trust
+    links from pairs whose links were learnt without them: the writers are dealt into
+    `LINK_FOLDS` folds and each fold's pairs read links learnt from the others' (by pair when
+    there are too few writers). Links learnt from a pair itself would remember its answer, and
+    the trees would trust them more than they deserve on a stranger's words.
     """
     from sklearn.ensemble import GradientBoostingClassifier
 
-    features, labels, comparable = pair_matrix([*rows, *reposts(rows)], category)
-    kept = [i for i, keep in enumerate(comparable) if keep]
+    read = reader(category)
+    folds = link_folds(rows)
+    everything = link_tally(rows, read)
+    features: list[list[float]] = []
+    labels: list[bool] = []
+    for fold in folds:
+        links = WordLinks.learn(
+            everything.without(link_tally(fold, read), LINK_LEAST), least=LINK_LEAST
+        )
+        fold_features, fold_labels, comparable = pair_matrix([*fold, *reposts(fold)], read, links)
+        kept = [i for i, keep in enumerate(comparable) if keep]
+        features += [fold_features[i] for i in kept]
+        labels += [fold_labels[i] for i in kept]
     model = GradientBoostingClassifier(init="zero", random_state=SEED, **PAIR_TREES)
-    model.fit([features[i] for i in kept], [labels[i] for i in kept])
-    return trees_of(model)
+    model.fit(features, labels)
+    return replace(trees_of(model), links=WordLinks.learn(everything, least=LINK_LEAST))
 
 
 def trees_of(model: Any) -> PairModel:

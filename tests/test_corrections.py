@@ -119,7 +119,8 @@ def test_train_learns_the_corrections_and_writes_both_models(
     unsure.say(LIFT)
     unsure.say("/reclassify 1 major 市政设施", sender="w1")
     folder = tmp_path / "model"
-    result = run("train", "--db", sqlite_url, "--out", str(folder))
+    # both models from scratch: a minute or so on a slow machine
+    result = run("train", "--db", sqlite_url, "--out", str(folder), timeout=240)
     assert result.returncode == 0, result.stderr
     assert "1 gridworker corrections" in result.stdout and "labelled pairs" in result.stdout
     assert {p.name for p in folder.iterdir()} == {"model.json", "model.npz", "pairs.json"}

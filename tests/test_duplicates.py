@@ -4,6 +4,7 @@ and the matcher's quality on a labelled set of message pairs."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,9 @@ from classifiers.duplicates import (
     CONCEPTS,
     PAIR_FEATURES,
     DuplicateIndex,
+    LinkTally,
     PairModel,
+    WordLinks,
     concepts,
     report,
 )
@@ -583,8 +586,9 @@ def test_a_near_copy_taken_for_chatter_or_a_private_matter_joins(chat: Chat) -> 
     assert [r.user_id for r in first.reporters] == ["r1", "r2"]
     assert (second.triage, second.category, second.merged_into) == (Triage.MINOR, "物业设施", 1)
     chat.say("3栋2单元的电梯又坏了，家里老人上不去楼", sender="r3")
-    # … and this for a household's matter (家政)
-    assert "已并入 #3" in chat.say("三栋二单元电梯又坏了 请的家政阿姨也上不来楼", sender="r4")[0]
+    # … and this, the same words and a household's own (家政), for a household's matter
+    said = chat.say("三栋二单元电梯又坏了，家里老人上不去楼，请的家政阿姨也上不来", sender="r4")
+    assert "已并入 #3" in said[0]
     # A household's matter less like it is its own; chatter unlike any stays chatter; a
     # gridworker's words never join.
     assert "已并入" not in chat.say("3栋电梯坏了吗？家政阿姨说上不来", sender="r5")[0]
@@ -797,6 +801,55 @@ def test_the_pair_model_refuses_a_file_of_other_features(tmp_path: Path) -> None
     (tmp_path / "pairs.json").write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match="gridbot train"):
         PairModel.load(tmp_path / "pairs.json")
+
+
+def test_word_links_weigh_the_words_two_reports_do_not_share() -> None:
+    night, midnight, leak, lamp = "一晚上", "半夜", "漏水", "灯"
+    pairs = [
+        *[(frozenset({"狗", "叫", night}), frozenset({"狗", "叫", midnight}), True)] * 3,
+        *[(frozenset({"3栋", leak}), frozenset({"3栋", lamp}), False)] * 3,
+        (frozenset({"电梯", "坏"}), frozenset({"电梯", "停"}), True),  # seen once: no weight
+        (frozenset({"狗"}), frozenset({"狗"}), False),
+    ]
+    links = WordLinks.learn(pairs)
+    assert links.weight(night, midnight) > 1 and links.weight(midnight, night) > 1
+    assert links.weight(leak, lamp) < -1
+    assert links.weight("坏", "停") == 0 == links.weight("狗", "叫") == links.weight("电梯", leak)
+    mean, weakest, strongest, contrary, linking, parting = links.between(
+        frozenset({"狗", night, leak}), frozenset({"狗", midnight, lamp})
+    )
+    assert strongest == links.weight(night, midnight) and contrary == links.weight(leak, lamp)
+    assert (linking, parting) == (1, 1) and weakest == 0 and 0 < mean < strongest
+    # Nothing of one's own on a side: nothing to weigh.
+    assert links.between(frozenset({"狗", night}), frozenset({"狗"})) == (0.0,) * 6
+    # All pairs repeats, or none: no base rate to weigh against.
+    assert WordLinks.learn(pairs[:3]) == WordLinks() == WordLinks.learn([])
+
+
+def test_a_tally_without_some_pairs_is_the_tally_of_the_others() -> None:
+    rows = [
+        (frozenset({"狗", "叫"}), frozenset({"狗", "吵"}), True),
+        (frozenset({"狗", "叫"}), frozenset({"狗", "吵"}), False),
+        (frozenset({"灯", "坏"}), frozenset({"灯", "黑"}), True),
+        (frozenset({"叫"}), frozenset({"吵", "黑"}), True),
+    ]
+    whole, part, rest = LinkTally.of(rows), LinkTally.of(rows[:2]), LinkTally.of(rows[2:])
+    assert whole.without(part) == rest
+    assert whole.without(part, least=2) == LinkTally(Counter(), Counter(), 2, 2)
+    assert whole.seen[("叫", "吵")] == 3 and whole.repeats[("叫", "吵")] == 2
+
+
+def test_the_pair_model_reads_links_learnt_without_the_pairs_it_is_fitted_on() -> None:
+    from classifiers.training import LINK_FOLDS, link_folds
+
+    rows = [{"a": str(n), "b": "", "duplicate": n % 2, "writer": f"w{n % 7}"} for n in range(70)]
+    folds = link_folds(rows)
+    assert len(folds) == LINK_FOLDS and sum(map(len, folds)) == len(rows)
+    writers = [{row["writer"] for row in fold} for fold in folds]
+    assert all(not a & b for i, a in enumerate(writers) for b in writers[i + 1 :])
+    # too few writers to deal out: pair by pair
+    few = [{**row, "writer": "one"} for row in rows]
+    assert [len(fold) for fold in link_folds(few)] == [14] * LINK_FOLDS
 
 
 def test_a_report_naming_its_building_finds_a_ticket_that_named_none() -> None:

@@ -11,7 +11,7 @@ GRIDBOT = Path(sys.executable).parent / "gridbot"
 
 
 def run(
-    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run `gridbot ARGS` from the repository root; output is captured as text."""
     return subprocess.run(
@@ -19,7 +19,7 @@ def run(
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         cwd=ROOT,
         env=env,
     )
