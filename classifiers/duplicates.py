@@ -22,7 +22,7 @@ import math
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -170,6 +170,12 @@ _NETWORKS = frozenset({"网络", "手机信号", "有线电视"})
 _PARTS = frozenset({"电子屏", "开关", "照明", "风扇", "年检", "监控", "火警"})
 PAIR_MODEL = Path(__file__).parent / "model" / "pairs.json"
 BLOCK_LIMIT = 40  # above this many tickets of one (grid, building), narrow by bigrams
+# Word links weigh every word of one report's own against every one of the other's, and
+# rapidfuzz's partial ratio aligns the shorter text at every place in the longer: between two
+# long rants, they read the openings (the written pairs' longest text is 84 characters), lest
+# two 2,000-character messages cost a quarter of a second a candidate.
+LINKED_TERMS = 100
+OPENING = 160
 RAREST = 6
 
 
@@ -298,7 +304,7 @@ class Report:
     concept_symbols: frozenset[str] = frozenset()  # the concepts' characters in it
     object_kin: frozenset[str] = frozenset()  # its objects and those related to them
     fault_kin: frozenset[str] = frozenset()  # its specific faults and those related to them
-    terms: frozenset[str] = frozenset()  # jieba's words of the words, its objects and faults
+    terms: tuple[str, ...] = ()  # its objects and faults, then jieba's words of the words
 
     @property
     def place(self) -> Place:
@@ -343,12 +349,14 @@ def report(text: str) -> Report:
         concept_symbols=lexicon.symbols_in(canonical),
         object_kin=lexicon.kin_of(objects),
         fault_kin=lexicon.kin_of(faults - _GENERIC_FAULTS),
-        terms=frozenset(
-            [
-                *domain_segmenter().lcut(words, HMM=False),
-                *(f"o:{name}" for name in objects),
-                *(f"f:{name}" for name in faults),
-            ]
+        terms=tuple(
+            dict.fromkeys(
+                [
+                    *(f"o:{name}" for name in sorted(objects)),
+                    *(f"f:{name}" for name in sorted(faults)),
+                    *domain_segmenter().lcut(words, HMM=False),
+                ]
+            )
         ),
     )
 
@@ -375,14 +383,15 @@ class LinkTally:
     alike: int
 
     @classmethod
-    def of(cls, pairs: Iterable[tuple[frozenset[str], frozenset[str], bool]]) -> LinkTally:
+    def of(cls, pairs: Iterable[tuple[Collection[str], Collection[str], bool]]) -> LinkTally:
         seen: Counter[tuple[str, str]] = Counter()
         repeats: Counter[tuple[str, str]] = Counter()
         total = alike = 0
         for a, b, same in pairs:
             total += 1
             alike += same
-            keys = [(x, y) if x < y else (y, x) for x in a - b for y in b - a]
+            first, second = set(a), set(b)
+            keys = [(x, y) if x < y else (y, x) for x in first - second for y in second - first]
             seen.update(keys)
             if same:
                 repeats.update(keys)
@@ -425,7 +434,7 @@ class WordLinks:
     @classmethod
     def learn(
         cls,
-        pairs: Iterable[tuple[frozenset[str], frozenset[str], bool]] | LinkTally,
+        pairs: Iterable[tuple[Collection[str], Collection[str], bool]] | LinkTally,
         smoothing: float = 1.0,
         least: int = 2,
     ) -> WordLinks:
@@ -447,11 +456,14 @@ class WordLinks:
     def weight(self, x: str, y: str) -> float:
         return self._both.get(x, {}).get(y, 0.0)
 
-    def between(self, a: frozenset[str], b: frozenset[str]) -> tuple[float, ...]:
-        """What links and parts two sets of terms, in `PAIR_FEATURES` order: how well each word
+    def between(self, a: Sequence[str], b: Sequence[str]) -> tuple[float, ...]:
+        """What links and parts two reports' terms, in `PAIR_FEATURES` order: how well each word
         of one's own is matched by one of the other's on average and at worst, the strongest
-        and the most contrary pair, how many pairs link and how many part them strongly."""
-        own_a, own_b = a - b, b - a
+        and the most contrary pair, how many pairs link and how many part them strongly. Of a
+        long text, its first `LINKED_TERMS` words of its own are weighed."""
+        in_a, in_b = set(a), set(b)
+        own_a = [x for x in a if x not in in_b][:LINKED_TERMS]
+        own_b = [y for y in b if y not in in_a][:LINKED_TERMS]
         if not own_a or not own_b:
             return (0.0,) * 6
         nothing: dict[str, float] = {}
@@ -543,7 +555,7 @@ def pair_features(a: Report, b: Report, same_category: bool, links: WordLinks) -
     )
     return [
         fuzz.ratio(a.words, b.words) / 100,
-        fuzz.partial_ratio(a.words, b.words) / 100 if both else 0.0,
+        _partial_ratio(a.words, b.words) if both else 0.0,
         _jaccard(a.bigrams, b.bigrams),
         _jaccard(a.chars, b.chars),
         fuzz.ratio(a.canonical, b.canonical) / 100,
@@ -584,6 +596,13 @@ def pair_features(a: Report, b: Report, same_category: bool, links: WordLinks) -
         float(bool(parts_a and parts_b and not parts_a & parts_b)),
         *links.between(a.terms, b.terms),
     ]
+
+
+def _partial_ratio(a: str, b: str) -> float:
+    """rapidfuzz's partial ratio, of the openings when both texts are long."""
+    if min(len(a), len(b)) > OPENING:
+        a, b = a[:OPENING], b[:OPENING]
+    return fuzz.partial_ratio(a, b) / 100
 
 
 def _leftovers(a: str, b: str) -> tuple[float, float]:
@@ -691,7 +710,9 @@ class PairModel:
             "left": self.left,
             "right": self.right,
             "value": self.value,
-            "links": self.links.weights,
+            "links": {  # sorted, so that a model trained again on the same pairs is the same file
+                x: dict(sorted(self.links.weights[x].items())) for x in sorted(self.links.weights)
+            },
         }
         path.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
 

@@ -15,6 +15,7 @@ import pytest
 from bot.domain import TicketState, Triage
 from classifiers.duplicates import (
     CONCEPTS,
+    LINKED_TERMS,
     PAIR_FEATURES,
     DuplicateIndex,
     LinkTally,
@@ -806,32 +807,36 @@ def test_the_pair_model_refuses_a_file_of_other_features(tmp_path: Path) -> None
 def test_word_links_weigh_the_words_two_reports_do_not_share() -> None:
     night, midnight, leak, lamp = "一晚上", "半夜", "漏水", "灯"
     pairs = [
-        *[(frozenset({"狗", "叫", night}), frozenset({"狗", "叫", midnight}), True)] * 3,
-        *[(frozenset({"3栋", leak}), frozenset({"3栋", lamp}), False)] * 3,
-        (frozenset({"电梯", "坏"}), frozenset({"电梯", "停"}), True),  # seen once: no weight
-        (frozenset({"狗"}), frozenset({"狗"}), False),
+        *[(("狗", "叫", night), ("狗", "叫", midnight), True)] * 3,
+        *[(("3栋", leak), ("3栋", lamp), False)] * 3,
+        (("电梯", "坏"), ("电梯", "停"), True),  # seen once: no weight
+        (("狗",), ("狗",), False),
     ]
     links = WordLinks.learn(pairs)
     assert links.weight(night, midnight) > 1 and links.weight(midnight, night) > 1
     assert links.weight(leak, lamp) < -1
     assert links.weight("坏", "停") == 0 == links.weight("狗", "叫") == links.weight("电梯", leak)
     mean, weakest, strongest, contrary, linking, parting = links.between(
-        frozenset({"狗", night, leak}), frozenset({"狗", midnight, lamp})
+        ("狗", night, leak), ("狗", midnight, lamp)
     )
     assert strongest == links.weight(night, midnight) and contrary == links.weight(leak, lamp)
     assert (linking, parting) == (1, 1) and weakest == 0 and 0 < mean < strongest
     # Nothing of one's own on a side: nothing to weigh.
-    assert links.between(frozenset({"狗", night}), frozenset({"狗"})) == (0.0,) * 6
+    assert links.between(("狗", night), ("狗",)) == (0.0,) * 6
+    # Of a long text, the opening words of its own are weighed.
+    rant = (*(f"词{n}" for n in range(LINKED_TERMS)), leak)
+    assert links.between(rant, (lamp,)) == (0.0,) * 6
+    assert links.between(rant[-LINKED_TERMS:], (lamp,))[3] == links.weight(leak, lamp)
     # All pairs repeats, or none: no base rate to weigh against.
     assert WordLinks.learn(pairs[:3]) == WordLinks() == WordLinks.learn([])
 
 
 def test_a_tally_without_some_pairs_is_the_tally_of_the_others() -> None:
     rows = [
-        (frozenset({"狗", "叫"}), frozenset({"狗", "吵"}), True),
-        (frozenset({"狗", "叫"}), frozenset({"狗", "吵"}), False),
-        (frozenset({"灯", "坏"}), frozenset({"灯", "黑"}), True),
-        (frozenset({"叫"}), frozenset({"吵", "黑"}), True),
+        (("狗", "叫"), ("狗", "吵"), True),
+        (("狗", "叫"), ("狗", "吵"), False),
+        (("灯", "坏"), ("灯", "黑"), True),
+        (("叫",), ("吵", "黑"), True),
     ]
     whole, part, rest = LinkTally.of(rows), LinkTally.of(rows[:2]), LinkTally.of(rows[2:])
     assert whole.without(part) == rest
