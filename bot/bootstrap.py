@@ -100,6 +100,7 @@ def build_bot(
             threshold=config.duplicates.threshold,
             window=timedelta(days=config.duplicates.window_days),
             model=pair_model(config),
+            places={grid_id: grid.places for grid_id, grid in config.grids.items()},
         ),
         classifier,
         follow_window=timedelta(minutes=config.duplicates.follow_minutes),

@@ -240,6 +240,26 @@ class GridConfig(_Strict):
     sla: SlaConfig | None = None
     schedule: ScheduleConfig | None = None
     templates: Templates | None = None
+    places: dict[str, str] = Field(
+        default_factory=dict,
+        description="the grid's own names for its places, each with the name it stands for "
+        "(正门: 南门, C座: 3号楼): reports naming either are of one place",
+    )
+
+    @field_validator("places")
+    @classmethod
+    def _place_names(cls, places: dict[str, str]) -> dict[str, str]:
+        for alias, name in places.items():
+            if not alias.strip() or not name.strip():
+                raise ValueError("a place name and what it stands for may not be empty")
+            if alias == name:
+                raise ValueError(f"{alias} stands for itself")
+            if name in places:
+                raise ValueError(
+                    f"{alias} stands for {name}, which stands for {places[name]}: "
+                    f"write {alias}: {places[name]}"
+                )
+        return places
 
     @field_validator("members")
     @classmethod
@@ -265,6 +285,7 @@ class Grid(BaseModel):
     sla: SlaConfig
     schedule: ScheduleConfig
     templates: Templates
+    places: dict[str, str] = {}  # the grid's own names for places: alias → the name it stands for
 
     def role_of(self, platform: str, user_id: str) -> Role:
         """The role of a platform user in this grid; unknown people are residents."""
@@ -464,6 +485,7 @@ def parse_config(data: Any, source: str = "config") -> Config:
             sla=_overlay(raw.sla, grid.sla),
             schedule=_overlay(raw.schedule, grid.schedule),
             templates=_overlay(raw.templates, grid.templates),
+            places=grid.places,
         )
         for grid_id, grid in raw.grids.items()
     }

@@ -778,6 +778,18 @@ class _Block:
 _BlockKey = tuple[str, str | None]  # (grid, building or None)
 
 
+class _PlaceNames:
+    """A grid's own names for its places, each rewritten as the name it stands for (in
+    simplified characters, longest first, so that 南门口 is read before 南门)."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self._names = {simplify(alias): simplify(name) for alias, name in names.items()}
+        self._pattern = re.compile(_longest_first(self._names))
+
+    def rewrite(self, text: str) -> str:
+        return self._pattern.sub(lambda found: self._names[found.group()], simplify(text))
+
+
 def _blocks_of(place: Place) -> Sequence[str | None]:
     """The blocks a report of this place is filed and looked for in: each building it names
     (16和17栋中间 in 16's and 17's), or none."""
@@ -788,6 +800,8 @@ class DuplicateIndex:
     """The open tickets of every grid, ready to be matched against a new appeal.
 
     `threshold` is the pair model's probability, in percent, above which a report joins.
+    `places` holds each grid's own names for its places (正门 → 南门, C座 → 3号楼): a text is
+    read with each written as the name it stands for.
     """
 
     def __init__(
@@ -795,10 +809,14 @@ class DuplicateIndex:
         threshold: float = 80.0,
         window: timedelta = timedelta(days=7),
         model: PairModel | None = None,
+        places: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.threshold = threshold
         self.window = window
         self._model = model or PairModel.load()
+        self._places = {
+            grid_id: _PlaceNames(names) for grid_id, names in (places or {}).items() if names
+        }
         self._blocks: dict[_BlockKey, _Block] = {}
         self._where: dict[int, list[_BlockKey]] = {}
         self._lock = threading.Lock()
@@ -810,7 +828,7 @@ class DuplicateIndex:
         self, ticket_id: int, grid_id: str, category: str, text: str, created_at: datetime
     ) -> None:
         """Index an open ticket (again: its old entry is replaced)."""
-        parsed = report(text)
+        parsed = report(self._named(grid_id, text))
         entry = _Entry(ticket_id, category, created_at, parsed)
         with self._lock:
             self._drop(ticket_id)
@@ -828,6 +846,11 @@ class DuplicateIndex:
         for block_key in self._where.pop(ticket_id, ()):
             self._blocks[block_key].remove(ticket_id)
 
+    def _named(self, grid_id: str, text: str) -> str:
+        """The text with the grid's own names for places written as what they stand for."""
+        names = self._places.get(grid_id)
+        return names.rewrite(text) if names else text
+
     def quote(self, text: str) -> str:
         """The text a message quotes, normalised."""
         return normalise(text).quote
@@ -837,7 +860,7 @@ class DuplicateIndex:
     ) -> list[tuple[int, float]]:
         """The indexed tickets this text repeats, best first, as (ticket id, probability in
         percent)."""
-        query = report(text)
+        query = report(self._named(grid_id, text))
         # A report naming a building is compared with that building's tickets (those naming it
         # among others too) and with those that name none; a report naming none, with those
         # that name none.

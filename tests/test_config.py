@@ -170,6 +170,34 @@ def test_a_template_field_needs_a_name(tmp_path: Path) -> None:
         load_config(write(tmp_path, broken("templates", {"done": "{} 好了"})))
 
 
+def test_a_grid_names_its_own_places() -> None:
+    data = config_data()
+    data["grids"]["g1"]["places"] = {"C座": "3号楼", "正门": "南门"}
+    config = parse_config(data)
+    assert config.grids["g1"].places == {"C座": "3号楼", "正门": "南门"}
+    assert config.grids["g2"].places == {}
+
+
+@pytest.mark.parametrize(
+    ("places", "expected"),
+    [
+        ({"正门": ""}, "grids.g1.places: a place name and what it stands for may not be empty"),
+        ({"南门": "南门"}, "grids.g1.places: 南门 stands for itself"),
+        (
+            {"大门": "正门", "正门": "南门"},
+            "grids.g1.places: 大门 stands for 正门, which stands for 南门: write 大门: 南门",
+        ),
+        ({"正门": ["南门"]}, "grids.g1.places.正门: Input should be a valid string"),
+    ],
+)
+def test_place_names_that_cannot_be_read(places: dict[str, Any], expected: str) -> None:
+    data = config_data()
+    data["grids"]["g1"]["places"] = places
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    assert str(caught.value) == f"config: {expected}"
+
+
 def test_numeric_platform_ids_are_ids() -> None:
     data = config_data()
     data["grids"]["g1"]["chats"] = [{"platform": "telegram", "chat_id": -1001234567890}]

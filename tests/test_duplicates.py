@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.config import parse_config
 from bot.domain import TicketState, Triage
 from classifiers.duplicates import (
     CONCEPTS,
@@ -28,6 +29,7 @@ from classifiers.normalize import simplify
 from classifiers.places import Place
 from tests.conftest import ROOT
 from tests.test_casework import MONDAY, Chat, casework_config
+from tests.utils.builders import config_data
 
 PAIRS = ROOT / "classifiers" / "data" / "pairs" / "first.jsonl"
 LIFT = "3栋2单元的电梯又坏了，老人上不去楼"
@@ -597,6 +599,31 @@ def test_a_near_copy_taken_for_chatter_or_a_private_matter_joins(chat: Chat) -> 
     assert chat.say("12A的梯子上上下下咯吱咯吱响 坐着心里发慌", sender="w1") == []
     assert [t.triage for t in chat.tickets()][-1] is Triage.PRIVATE
     assert len(chat.tickets()) == 5
+
+
+def test_a_grids_own_names_for_its_places_are_read_as_the_places_they_stand_for(
+    sqlite_url: str,
+) -> None:
+    # In one estate the towers are lettered as well as numbered; told so, the bot reads them
+    # as one building, in that grid only.
+    data = config_data()
+    data["grids"]["g1"]["places"] = {"C座": "3栋", "正门": "南门"}
+    chat = Chat(parse_config(data, source="test"), sqlite_url)
+    chat.say(LIFT, sender="r1")
+    assert "已并入 #1" in chat.say("C座二单元电梯又坏了！我家老人上不去楼😭", sender="r2")[0]
+    other = Chat(casework_config(), sqlite_url.replace("gridbot.db", "other.db"))
+    other.say(LIFT, sender="r1")
+    assert "已并入" not in other.say("C座二单元电梯又坏了！我家老人上不去楼😭", sender="r2")[0]
+
+
+def test_place_names_apply_to_their_grid_in_simplified_characters() -> None:
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    index = DuplicateIndex(places={"g": {"正門": "南门"}, "h": {}})
+    for grid in ("g", "h"):
+        index.add(1 if grid == "g" else 2, grid, "物业设施", "南门的道闸坏了 杆一直抬着放不下", now)
+    [(found, _)] = index.match("g", "物业设施", "正门那个抬杆坏了 一直竖着 外面的车随便进", now)
+    assert found == 1
+    assert index.match("h", "物业设施", "正门那个抬杆坏了 一直竖着 外面的车随便进", now) == []
 
 
 def test_a_ticket_split_off_is_found_by_later_repeats(chat: Chat) -> None:
