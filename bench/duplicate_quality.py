@@ -161,7 +161,7 @@ def main() -> None:
             for row, score in zip(rows, scores, strict=True)
             if row["duplicate"] and appeal(str(row["a"])) and appeal(str(row["b"]))
         ]
-        return f"{sum(both) / len(both):.3f} ({sum(both)} of {len(both)})"
+        return f"{sum(both) / len(both):.3f} ({sum(both)} of {len(both)})" if both else "(none)"
 
     holdout = load_pairs([HOLDOUT])
     held_scores = scores_of(holdout, PairModel.load(), category)

@@ -170,10 +170,11 @@ _NETWORKS = frozenset({"网络", "手机信号", "有线电视"})
 _PARTS = frozenset({"电子屏", "开关", "照明", "风扇", "年检", "监控", "火警"})
 PAIR_MODEL = Path(__file__).parent / "model" / "pairs.json"
 BLOCK_LIMIT = 40  # above this many tickets of one (grid, building), narrow by bigrams
-# Word links weigh every word of one report's own against every one of the other's, and
-# rapidfuzz's partial ratio aligns the shorter text at every place in the longer: between two
-# long rants, they read the openings (the written pairs' longest text is 84 characters), lest
-# two 2,000-character messages cost a quarter of a second a candidate.
+# Word links weigh every term of one report's own against every one of the other's, and
+# rapidfuzz's partial ratio aligns the shorter text at every place in the longer: of a long
+# rant, the links weigh the first 100 terms of its own (its concepts, then its words in order)
+# and the partial ratio seeks the opening of the shorter text (the written pairs' longest text
+# is 84 characters), lest two 2,000-character messages cost a quarter of a second a candidate.
 LINKED_TERMS = 100
 OPENING = 160
 RAREST = 6
@@ -599,10 +600,10 @@ def pair_features(a: Report, b: Report, same_category: bool, links: WordLinks) -
 
 
 def _partial_ratio(a: str, b: str) -> float:
-    """rapidfuzz's partial ratio, of the openings when both texts are long."""
-    if min(len(a), len(b)) > OPENING:
-        a, b = a[:OPENING], b[:OPENING]
-    return fuzz.partial_ratio(a, b) / 100
+    """rapidfuzz's partial ratio: how well the shorter text (its opening, when both are long)
+    is found in the longer."""
+    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+    return fuzz.partial_ratio(shorter[:OPENING], longer) / 100
 
 
 def _leftovers(a: str, b: str) -> tuple[float, float]:
@@ -719,7 +720,11 @@ class PairModel:
     @classmethod
     def load(cls, path: Path = PAIR_MODEL) -> PairModel:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["features"]) != PAIR_FEATURES or data.get("kind") != "boosted trees":
+        if (
+            tuple(data["features"]) != PAIR_FEATURES
+            or data.get("kind") != "boosted trees"
+            or not isinstance(data.get("links"), dict)
+        ):
             raise ValueError(f"{path} was trained on other features; run `gridbot train`")
         return cls(
             roots=tuple(int(n) for n in data["roots"]),
@@ -861,6 +866,9 @@ class DuplicateIndex:
         """The indexed tickets this text repeats, best first, as (ticket id, probability in
         percent)."""
         query = report(self._named(grid_id, text))
+        if not query.words:
+            # a place and nothing else (3栋2单元, @网格员 5号楼！！) says nothing of a problem
+            return []
         # A report naming a building is compared with that building's tickets (those naming it
         # among others too) and with those that name none; a report naming none, with those
         # that name none.

@@ -54,7 +54,7 @@ def _segmenter(user_dict: Path, lexicon_words: Iterable[str]) -> jieba.Tokenizer
 
 
 def domain_segmenter() -> jieba.Tokenizer:
-    """jieba's tokenizer with the domain dictionary loaded, as the classifier cuts words."""
+    """jieba's tokenizer with the classifier's domain dictionary loaded."""
     return jieba.dt if USER_DICT in _LOADED else _segmenter(USER_DICT, load_lexicons())
 
 

@@ -17,11 +17,13 @@ from bot.domain import TicketState, Triage
 from classifiers.duplicates import (
     CONCEPTS,
     LINKED_TERMS,
+    OPENING,
     PAIR_FEATURES,
     DuplicateIndex,
     LinkTally,
     PairModel,
     WordLinks,
+    _partial_ratio,
     concepts,
     report,
 )
@@ -829,6 +831,30 @@ def test_the_pair_model_refuses_a_file_of_other_features(tmp_path: Path) -> None
     (tmp_path / "pairs.json").write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match="gridbot train"):
         PairModel.load(tmp_path / "pairs.json")
+    # … or of trees without the word links they read
+    model.save(tmp_path / "pairs.json")
+    data = json.loads((tmp_path / "pairs.json").read_text(encoding="utf-8"))
+    del data["links"]
+    (tmp_path / "pairs.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="gridbot train"):
+        PairModel.load(tmp_path / "pairs.json")
+
+
+def test_a_place_alone_joins_nothing() -> None:
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    index = DuplicateIndex()
+    index.add(1, "g", "物业设施", LIFT, now)
+    for text in ("3栋2单元", "@网格员 3栋2单元", "三栋二单元！！"):
+        assert index.match("g", "物业设施", text, now) == []
+    assert index.match("g", "物业设施", LIFT_AGAIN, now)
+
+
+def test_a_long_ticket_is_searched_whole_for_the_shorter_text() -> None:
+    passage = "、".join(f"{n}号楼楼道堆满了纸箱和旧家具" for n in range(1, 13))
+    ticket = "各位邻居，" + passage + "，消防通道全堵了，" + passage
+    shorter = "消防通道全堵了，" + passage
+    assert len(shorter) > OPENING and len(ticket) > 2 * OPENING
+    assert _partial_ratio(ticket, shorter) == _partial_ratio(shorter, ticket) == 1.0
 
 
 def test_word_links_weigh_the_words_two_reports_do_not_share() -> None:
