@@ -433,15 +433,8 @@ class WordLinks:
         object.__setattr__(self, "_both", dict(both))
 
     @classmethod
-    def learn(
-        cls,
-        pairs: Iterable[tuple[Collection[str], Collection[str], bool]] | LinkTally,
-        smoothing: float = 1.0,
-        least: int = 2,
-    ) -> WordLinks:
-        """Weigh the word pairs of (a's terms, b's terms, one problem?) triples, or of their
-        `LinkTally`."""
-        tally = pairs if isinstance(pairs, LinkTally) else LinkTally.of(pairs)
+    def learn(cls, tally: LinkTally, smoothing: float = 1.0, least: int = 2) -> WordLinks:
+        """Weigh the word pairs of a tally of labelled pairs."""
         if not 0 < tally.alike < tally.total:
             return cls()
         base = tally.alike / tally.total

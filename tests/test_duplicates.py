@@ -865,7 +865,7 @@ def test_word_links_weigh_the_words_two_reports_do_not_share() -> None:
         (("电梯", "坏"), ("电梯", "停"), True),  # seen once: no weight
         (("狗",), ("狗",), False),
     ]
-    links = WordLinks.learn(pairs)
+    links = WordLinks.learn(LinkTally.of(pairs))
     assert links.weight(night, midnight) > 1 and links.weight(midnight, night) > 1
     assert links.weight(leak, lamp) < -1
     assert links.weight("坏", "停") == 0 == links.weight("狗", "叫") == links.weight("电梯", leak)
@@ -881,7 +881,8 @@ def test_word_links_weigh_the_words_two_reports_do_not_share() -> None:
     assert links.between(rant, (lamp,)) == (0.0,) * 6
     assert links.between(rant[-LINKED_TERMS:], (lamp,))[3] == links.weight(leak, lamp)
     # All pairs repeats, or none: no base rate to weigh against.
-    assert WordLinks.learn(pairs[:3]) == WordLinks() == WordLinks.learn([])
+    assert WordLinks.learn(LinkTally.of(pairs[:3])) == WordLinks()
+    assert WordLinks.learn(LinkTally.of([])) == WordLinks()
 
 
 def test_a_tally_without_some_pairs_is_the_tally_of_the_others() -> None:
