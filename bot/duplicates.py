@@ -29,24 +29,25 @@ FOLLOW_UP = re.compile(
     r"我家也一样|楼上说的对|楼上说得对|楼上正解|加一|\+1\s*\+1)"
     r"[\s!！。.~～,，+1]*$"
 )
-FOLLOW_MINUTES = 10
-# A message the classifier takes for chatter or a private matter (停电了？我家全黑了) joins an
-# open ticket only when the duplicate model is this sure it repeats it.
-NEAR_COPY = 95.0
 # Changes are stamped with their message's time, which may lag: look back this far again.
 RECHECK = timedelta(hours=1)
 
 
 class Duplicates:
-    """Keeps the finder in step with the store and joins repeated reports to their ticket."""
+    """Keeps the finder in step with the store and joins repeated reports to their ticket.
+
+    `follow_window` is how long a "+1" refers to the chat's last ticket; `near_copy` how sure
+    the model must be for a message the classifier takes for chatter or a private matter
+    (停电了？我家全黑了) to join one (config `duplicates.follow_minutes`, `near_copy`).
+    """
 
     def __init__(
         self,
         finder: DuplicateFinder,
         classifier: Classifier,
         *,
-        follow_window: timedelta = timedelta(minutes=FOLLOW_MINUTES),
-        near_copy: float = NEAR_COPY,
+        follow_window: timedelta,
+        near_copy: float,
     ) -> None:
         self._finder = finder
         self._classifier = classifier
